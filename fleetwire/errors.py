@@ -1,0 +1,36 @@
+"""The one exception tree of fleetwire.
+
+Every error that reaches a person says what is wrong and what to do about it.
+"""
+
+
+class FleetwireError(Exception):
+    """Base of every error fleetwire raises on purpose."""
+
+
+class ConfigError(FleetwireError):
+    """Configuration (environment or sources file) is invalid; the process cannot start."""
+
+
+class AuthenticationError(FleetwireError):
+    """A webhook failed authentication. `reason` is a short, bounded label for metrics."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(detail or reason)
+        self.reason = reason
+
+
+class RejectedRecord(FleetwireError):
+    """A raw record cannot be turned into canonical events; it goes to the dead-letter topic.
+
+    `kind` is a short, bounded label (metrics, replay filters); the message is the reason
+    a person reads in the `fleetwire-error` header.
+    """
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class PublishError(FleetwireError):
+    """Kafka did not confirm a write in time; the caller must not acknowledge."""

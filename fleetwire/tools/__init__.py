@@ -1,0 +1,1 @@
+"""Everyday command-line tools around a running pipeline."""

@@ -1,0 +1,1 @@
+"""The HTTP ingress: authenticate each webhook, make it durable in Kafka, then answer."""

@@ -1,0 +1,151 @@
+"""The webhook handler: a thin shell around verification and the raw-record write."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from aiohttp import web
+
+from fleetwire.errors import AuthenticationError, PublishError
+from fleetwire.topics import TopicNames
+from ingress import metrics
+from ingress.publisher import RawPublisher
+from ingress.verifier import Verifier
+
+log = logging.getLogger(__name__)
+
+ACCEPTED = b'{"status":"accepted"}'
+RETRY_AFTER_S = "5"
+
+
+@dataclass(frozen=True)
+class IngressConfig:
+    verifiers: Mapping[str, Verifier]
+    topics: TopicNames
+    max_body_bytes: int
+    max_in_flight: int
+
+
+class WebhookHandler:
+    def __init__(self, config: IngressConfig, publisher: RawPublisher) -> None:
+        self._config = config
+        self._publisher = publisher
+        self._in_flight = 0
+
+    async def __call__(self, request: web.Request) -> web.StreamResponse:
+        name = request.match_info["source"]
+        verifier = self._config.verifiers.get(name)
+        if verifier is None:
+            metrics.REQUESTS.labels(metrics.UNKNOWN_SOURCE, "404").inc()
+            return _json_error(404, "unknown source")
+        if self._in_flight >= self._config.max_in_flight:
+            return self._answer(name, _unavailable("ingress saturated"))
+        self._in_flight += 1
+        metrics.IN_FLIGHT.inc()
+        try:
+            return self._answer(name, await self._handle(request, verifier))
+        finally:
+            self._in_flight -= 1
+            metrics.IN_FLIGHT.dec()
+
+    @staticmethod
+    def _answer(source: str, response: web.Response) -> web.Response:
+        metrics.REQUESTS.labels(source, str(response.status)).inc()
+        return response
+
+    async def _handle(self, request: web.Request, verifier: Verifier) -> web.Response:
+        source = verifier.source
+        body = await _read_body(request, self._config.max_body_bytes)
+        if body is None:
+            return _json_error(413, f"body over {self._config.max_body_bytes} bytes")
+        metrics.BODY_BYTES.labels(source.name).observe(len(body))
+        request_id = uuid.uuid4().hex
+        context = {"provider": source.provider, "source": source.name, "request_id": request_id}
+        try:
+            verifier.verify(request.headers, body, time.time())
+            answer = verifier.challenge(request.headers, body)
+            delivery_id = verifier.delivery_id(request.headers, body)
+        except AuthenticationError as exc:
+            return _unauthorized(source.name, exc.reason, str(exc), context)
+        except Exception as exc:  # a verifier bug must never become a 500 or let a request in
+            log.exception("verifier raised %s", type(exc).__name__, extra=context)
+            return _unauthorized(source.name, "verifier-error", type(exc).__name__, context)
+        if answer is not None:
+            log.info("answered a handshake", extra=context)
+            return web.Response(body=answer, content_type="application/json")
+        key = delivery_id or hashlib.sha256(body).hexdigest()
+        headers = _raw_headers(request, verifier, request_id)
+        started = time.perf_counter()
+        try:
+            await self._publisher.publish(
+                self._config.topics.raw(source.provider), key.encode(), body, headers
+            )
+        except PublishError as exc:
+            metrics.PUBLISH_SECONDS.labels("failed").observe(time.perf_counter() - started)
+            log.warning("not published, answering 503: %s", exc,
+                        extra={**context, "delivery_id": key})
+            return _unavailable("kafka unavailable")
+        metrics.PUBLISH_SECONDS.labels("acknowledged").observe(time.perf_counter() - started)
+        log.debug("published", extra={**context, "delivery_id": key})
+        return web.Response(body=ACCEPTED, content_type="application/json")
+
+
+async def _read_body(request: web.Request, limit: int) -> bytes | None:
+    """Read at most `limit` bytes; None when the body is larger, whatever it claims."""
+    if request.content_length is not None and request.content_length > limit:
+        return None
+    chunks = []
+    size = 0
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _raw_headers(
+    request: web.Request, verifier: Verifier, request_id: str
+) -> list[tuple[str, bytes]]:
+    received_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    headers = [
+        ("fleetwire-source", verifier.source.name.encode()),
+        ("fleetwire-provider", verifier.provider.encode()),
+        ("fleetwire-received-at", received_at.encode()),
+        ("fleetwire-request-id", request_id.encode()),
+        ("content-type", request.headers.get("Content-Type", "application/octet-stream").encode()),
+    ]
+    for name in verifier.delivery_headers:
+        value = request.headers.get(name)
+        if value is not None:
+            headers.append((name, value.encode()))
+    return headers
+
+
+def _unauthorized(source: str, reason: str, detail: str, context: dict[str, str]) -> web.Response:
+    metrics.AUTH_FAILURES.labels(source, reason).inc()
+    log.info("authentication failed: %s (%s)", reason, detail, extra={**context, "reason": reason})
+    return _json_error(401, "authentication failed")
+
+
+def _unavailable(reason: str) -> web.Response:
+    response = _json_error(503, reason)
+    response.headers["Retry-After"] = RETRY_AFTER_S
+    return response
+
+
+def _json_error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+def webhook_app(handler: WebhookHandler, max_body_bytes: int) -> web.Application:
+    # client_max_size is a second fence: aiohttp refuses larger bodies on its own as well.
+    app = web.Application(client_max_size=max_body_bytes)
+    app.router.add_post("/webhooks/{source}", handler)
+    return app

@@ -1,0 +1,149 @@
+"""The sources file: which URL path belongs to which provider, with which credentials.
+
+Values are `env:NAME` (read from the environment), `file:PATH` (read from a file) or a
+literal (for local development only). Secrets are wrapped in `Secret` so that no repr,
+log line or error message can show them.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fleetwire.errors import ConfigError
+
+SOURCE_KEYS = frozenset(
+    {"name", "provider", "secrets", "basic_auth", "api_key_header", "api_keys", "authorization"}
+)
+NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.")
+
+
+class Secret:
+    """A credential. Its value is only reachable through `.value`; repr and str hide it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    @property
+    def value(self) -> str:
+        return self._value
+
+    def encode(self) -> bytes:
+        return self._value.encode()
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class Source:
+    """One webhook subscription: `POST /webhooks/{name}` from `provider`."""
+
+    name: str
+    provider: str
+    secrets: tuple[Secret, ...] = ()
+    basic_auth: tuple[Secret, ...] = ()
+    api_key_header: str | None = None
+    api_keys: tuple[Secret, ...] = ()
+    authorization: tuple[Secret, ...] = ()
+
+    @property
+    def where(self) -> str:
+        return f"source {self.name!r}"
+
+
+def load_sources(
+    path: Path, providers: Collection[str], env: Mapping[str, str] | None = None
+) -> dict[str, Source]:
+    """Read and check the sources file; raise ConfigError naming the entry at fault."""
+    env = os.environ if env is None else env
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"FLEETWIRE_SOURCES: {path} does not exist; point FLEETWIRE_SOURCES at a sources file"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"FLEETWIRE_SOURCES: cannot read {path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    entries = document.get("sources")
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(f"{path}: no [[sources]] entries; define at least one source")
+    sources: dict[str, Source] = {}
+    for index, entry in enumerate(entries):
+        source = _source(path, index, entry, providers, env)
+        if source.name in sources:
+            raise ConfigError(f"{path}: duplicate source name {source.name!r}; names must be unique")
+        sources[source.name] = source
+    return sources
+
+
+def _source(
+    path: Path, index: int, entry: Any, providers: Collection[str], env: Mapping[str, str]
+) -> Source:
+    where = f"{path}: sources[{index}]"
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where}: must be a table")
+    name = entry.get("name")
+    if not isinstance(name, str) or not name or not set(name) <= NAME_CHARS:
+        raise ConfigError(
+            f"{where}: 'name' must be a non-empty string of lowercase letters, digits, '-', '_', '.'"
+        )
+    where = f"{path}: source {name!r}"
+    unknown = set(entry) - SOURCE_KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    provider = entry.get("provider")
+    if provider not in providers:
+        raise ConfigError(
+            f"{where}: unknown provider {provider!r}; use one of {', '.join(sorted(providers))}"
+        )
+    header = entry.get("api_key_header")
+    if header is not None and (not isinstance(header, str) or not header.strip()):
+        raise ConfigError(f"{where}: 'api_key_header' must be a header name")
+    return Source(
+        name=name,
+        provider=provider,
+        secrets=_secrets(where, "secrets", entry.get("secrets"), env),
+        basic_auth=_secrets(where, "basic_auth", entry.get("basic_auth"), env),
+        api_key_header=header.strip() if isinstance(header, str) else None,
+        api_keys=_secrets(where, "api_keys", entry.get("api_keys"), env),
+        authorization=_secrets(where, "authorization", entry.get("authorization"), env),
+    )
+
+
+def _secrets(where: str, key: str, values: Any, env: Mapping[str, str]) -> tuple[Secret, ...]:
+    if values is None:
+        return ()
+    if isinstance(values, str):
+        values = [values]
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise ConfigError(f"{where}: {key!r} must be a list of strings")
+    return tuple(_resolve(f"{where}: {key}[{i}]", v, env) for i, v in enumerate(values))
+
+
+def _resolve(where: str, reference: str, env: Mapping[str, str]) -> Secret:
+    if reference.startswith("env:"):
+        name = reference[4:]
+        if name not in env:
+            raise ConfigError(f"{where}: environment variable {name} is not set")
+        value = env[name]
+    elif reference.startswith("file:"):
+        try:
+            value = Path(reference[5:]).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"{where}: cannot read secret file: {exc.strerror}") from None
+    else:
+        value = reference
+    if not value.strip():
+        raise ConfigError(f"{where}: the secret is empty")
+    return Secret(value)

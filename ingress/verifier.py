@@ -1,0 +1,78 @@
+"""What every provider's verifier offers the ingress.
+
+A verifier is pure: it looks at headers, the raw body, the source's credentials and the
+current time, and either returns or raises `AuthenticationError` with a short reason.
+Headers are a case-insensitive mapping (aiohttp's `CIMultiDictProxy`, or `CIMultiDict`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from typing import ClassVar
+
+from fleetwire.errors import AuthenticationError
+from ingress.sources import Secret, Source
+
+Headers = Mapping[str, str]
+
+
+class Verifier(ABC):
+    """Authenticates one source's webhooks and names their deliveries."""
+
+    provider: ClassVar[str]
+    # Lowercase names of the provider's own delivery headers, copied onto the raw record.
+    delivery_headers: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+
+    @abstractmethod
+    def verify(self, headers: Headers, body: bytes, now: float) -> None:
+        """Return if the request is authentic; raise AuthenticationError otherwise."""
+
+    def delivery_id(self, headers: Headers, body: bytes) -> str | None:
+        """The provider's id of this delivery, the same on every retry; None if it has none."""
+        return None
+
+    def challenge(self, headers: Headers, body: bytes) -> bytes | None:
+        """A response body to answer with instead of publishing (a handshake), else None."""
+        return None
+
+    @abstractmethod
+    def sign(self, body: bytes, now: float) -> dict[str, str]:
+        """Headers that make `body` authentic for this source, as the provider would send."""
+
+
+def hmac_sha256(key: bytes, message: bytes) -> bytes:
+    return hmac.new(key, message, hashlib.sha256).digest()
+
+
+def matches_any(expected: Iterable[bytes], presented: bytes) -> bool:
+    """Constant-time comparison against every candidate; no early exit on a match."""
+    found = False
+    for candidate in expected:
+        found |= hmac.compare_digest(candidate, presented)
+    return found
+
+
+def decode_base64(text: str) -> bytes:
+    try:
+        return base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise AuthenticationError("malformed-signature", "signature is not base64") from None
+
+
+def required_header(headers: Headers, name: str) -> str:
+    value = headers.get(name)
+    if value is None or not value.strip():
+        raise AuthenticationError("missing-header", f"header {name} is missing")
+    return value.strip()
+
+
+def secret_keys(secrets: Iterable[Secret]) -> tuple[bytes, ...]:
+    return tuple(secret.encode() for secret in secrets)

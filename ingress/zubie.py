@@ -1,0 +1,39 @@
+"""Zubie: `Zubie-Signature` is base64(HMAC-SHA256(app secret, raw body)). No delivery id."""
+
+from __future__ import annotations
+
+import base64
+
+from fleetwire.errors import AuthenticationError, ConfigError
+from ingress.sources import Source
+from ingress.verifier import (
+    Headers,
+    Verifier,
+    decode_base64,
+    hmac_sha256,
+    matches_any,
+    required_header,
+    secret_keys,
+)
+
+HEADER = "Zubie-Signature"
+
+
+class ZubieVerifier(Verifier):
+    provider = "zubie"
+
+    def __init__(self, source: Source) -> None:
+        super().__init__(source)
+        if not source.secrets:
+            raise ConfigError(f"{source.where}: zubie needs 'secrets' (the app secret)")
+        self._keys = secret_keys(source.secrets)
+
+    def verify(self, headers: Headers, body: bytes, now: float) -> None:
+        presented = decode_base64(required_header(headers, HEADER))
+        expected = [hmac_sha256(key, body) for key in self._keys]
+        if not matches_any(expected, presented):
+            raise AuthenticationError("bad-signature", "Zubie-Signature does not match")
+
+    def sign(self, body: bytes, now: float) -> dict[str, str]:
+        digest = hmac_sha256(self._keys[0], body)
+        return {HEADER: base64.b64encode(digest).decode()}

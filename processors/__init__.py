@@ -1,0 +1,1 @@
+"""The processors: raw provider records in, canonical CloudEvents and dead letters out."""

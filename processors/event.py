@@ -1,0 +1,78 @@
+"""Building canonical events: deterministic ids, the subject rule and the envelope."""
+
+from __future__ import annotations
+
+import uuid
+
+import msgspec
+
+from fleetwire.errors import RejectedRecord
+from processors.record import RawRecord
+from processors.vin import clean_vin, is_valid_vin
+from schemas.canonical import CanonicalEvent, EventData, Vehicle
+from schemas.catalog import EVENT_TYPES
+
+# Fixed namespace: ids must stay the same across releases for the same delivery.
+ID_NAMESPACE = uuid.UUID("6f1c2d8e-4b7a-5e3f-9a0d-2c6b8e1f4a57")
+SCHEMA_BASE_URL = "https://fleetwire.dev/schemas/"
+
+
+def event_id(record: RawRecord, index: int) -> str:
+    """The same delivery (same source and delivery id) and position give the same id."""
+    return str(uuid.uuid5(ID_NAMESPACE, f"{record.source}\x1f{record.key}\x1f{index}"))
+
+
+def vehicle(vin: str | None = None, **ids: str | int | None) -> Vehicle:
+    """A Vehicle with the VIN cleaned and judged by the VIN rule; other ids as given."""
+    cleaned = clean_vin(vin)
+    return Vehicle(vin=cleaned, vin_valid=is_valid_vin(cleaned), **ids)  # type: ignore[arg-type]
+
+
+def subject(provider: str, vehicle: Vehicle, kind: str, fallback_id: str | None) -> str:
+    """`vin:{VIN}` when the VIN is valid, else `{provider}:{kind}:{id}`."""
+    if vehicle.vin_valid and vehicle.vin:
+        return f"vin:{vehicle.vin}"
+    if fallback_id:
+        return f"{provider}:{kind}:{fallback_id}"
+    raise RejectedRecord("no-subject", f"neither a valid VIN nor a {kind} id to key the event by")
+
+
+def build(
+    record: RawRecord,
+    *,
+    index: int,
+    ce_type: str,
+    time: str,
+    subject: str,
+    provider_event_type: str,
+    data: EventData,
+    schema_base_url: str = SCHEMA_BASE_URL,
+) -> CanonicalEvent:
+    event_type = EVENT_TYPES[ce_type]
+    if not isinstance(data, event_type.data):
+        raise TypeError(f"{ce_type} carries {event_type.data.__name__}, not {type(data).__name__}")
+    return CanonicalEvent(
+        id=event_id(record, index),
+        source=f"/fleetwire/{record.source}",
+        type=ce_type,
+        time=time,
+        subject=subject,
+        dataschema=f"{schema_base_url}{event_type.schema_file}",
+        provider=record.provider,
+        providereventtype=provider_event_type,
+        receivedtime=record.received_at,
+        data=data,
+    )
+
+
+def decode_error(exc: msgspec.DecodeError, body: bytes, what: str) -> RejectedRecord:
+    """A dead-letter reason from a msgspec error, which names the field path at fault.
+
+    msgspec validates while it parses, so a syntax error late in a body can surface as a
+    type error first; the body is re-checked as plain JSON to name the real problem.
+    """
+    try:
+        msgspec.json.decode(body)
+    except msgspec.DecodeError as syntax:
+        return RejectedRecord("invalid-json", f"{what} is not valid JSON: {syntax}")
+    return RejectedRecord("invalid-payload", f"{what}: {exc}")

@@ -1,0 +1,112 @@
+"""The pure step of processing: one raw Kafka record in, the records to write out.
+
+A record becomes canonical events, or, if it cannot, one dead-letter record carrying
+the raw body unchanged and the reason. Nothing here touches Kafka.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import msgspec
+
+from fleetwire.errors import RejectedRecord
+from fleetwire.logs import record_ref
+from fleetwire.topics import TopicNames
+from processors.record import RawRecord
+from processors.registry import Normalizer
+from schemas.canonical import CLOUDEVENTS_CONTENT_TYPE, CanonicalEvent
+from schemas.catalog import EVENT_TYPES
+
+log = logging.getLogger(__name__)
+
+_ENCODER = msgspec.json.Encoder()
+KafkaHeaders = list[tuple[str, bytes]]
+MAX_REASON_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class OutRecord:
+    topic: str
+    key: bytes
+    value: bytes
+    headers: KafkaHeaders
+    event_type: str | None = None  # None for a dead letter
+    error_kind: str | None = None
+
+
+@dataclass(frozen=True)
+class InRecord:
+    """What the processor needs of a consumed Kafka record."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: Sequence[tuple[str, bytes]]
+
+
+class Transformer:
+    def __init__(self, topics: TopicNames, normalizers: Mapping[str, Normalizer]) -> None:
+        self._topics = topics
+        self._normalizers = normalizers
+
+    def transform(self, provider: str, message: InRecord) -> list[OutRecord]:
+        raw = RawRecord.from_kafka(provider, message.key, message.value, message.headers)
+        try:
+            events = self._normalizers[provider](raw)
+        except RejectedRecord as exc:
+            return [self.dead_letter(message, provider, exc.kind, str(exc))]
+        except Exception as exc:  # a normalizer bug must dead-letter, never stall a partition
+            log.exception(
+                "normalizer raised", extra={"provider": provider, "delivery_id": raw.key,
+                                            "record": _ref(message)})
+            return [self.dead_letter(message, provider, "internal-error",
+                                     f"{type(exc).__name__}: {exc}")]
+        return [self.canonical(ev) for ev in events]
+
+    def canonical(self, event: CanonicalEvent) -> OutRecord:
+        return OutRecord(
+            topic=self._topics.canonical(EVENT_TYPES[event.type].domain),
+            key=event.subject.encode(),
+            value=_ENCODER.encode(event),
+            headers=[("content-type", CLOUDEVENTS_CONTENT_TYPE.encode())],
+            event_type=event.type,
+        )
+
+    def dead_letter(self, message: InRecord, provider: str, kind: str, reason: str) -> OutRecord:
+        failed_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        kept = [(k, v) for k, v in message.headers if not k.startswith("fleetwire-error")
+                and k not in _DLQ_HEADERS]
+        headers = [
+            *kept,
+            ("fleetwire-error-kind", kind.encode()),
+            ("fleetwire-error", reason[:MAX_REASON_CHARS].encode()),
+            ("fleetwire-failed-at", failed_at.encode()),
+            ("fleetwire-original-topic", message.topic.encode()),
+            ("fleetwire-original-partition", str(message.partition).encode()),
+            ("fleetwire-original-offset", str(message.offset).encode()),
+        ]
+        log.warning("dead-lettered: %s: %s", kind, reason[:200],
+                    extra={"provider": provider, "record": _ref(message)})
+        return OutRecord(
+            topic=self._topics.dead_letter(provider),
+            key=message.key or b"",
+            value=message.value or b"",
+            headers=headers,
+            error_kind=kind,
+        )
+
+
+_DLQ_HEADERS = frozenset({
+    "fleetwire-failed-at", "fleetwire-original-topic", "fleetwire-original-partition",
+    "fleetwire-original-offset",
+})
+
+
+def _ref(message: InRecord) -> str:
+    return record_ref(message.topic, message.partition, message.offset)

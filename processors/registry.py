@@ -1,0 +1,15 @@
+"""Which normalizer turns which provider's raw records into canonical events."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from processors import zubie
+from processors.record import RawRecord
+from schemas.canonical import CanonicalEvent
+
+Normalizer = Callable[[RawRecord], list[CanonicalEvent]]
+
+NORMALIZERS: dict[str, Normalizer] = {
+    "zubie": zubie.normalize,
+}

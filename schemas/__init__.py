@@ -1,0 +1,1 @@
+"""msgspec structs: every provider's payloads and the canonical events."""

@@ -1,0 +1,97 @@
+"""The canonical event: a CloudEvents 1.0 envelope around one frozen `data` struct per type.
+
+Canonical structs are frozen and evolve only by adding fields with defaults, so that a
+reader built against an older schema keeps working.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+SPEC_VERSION = "1.0"
+DATA_CONTENT_TYPE = "application/json"
+CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents+json"
+
+
+class Canonical(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=False):
+    """Base of every canonical struct."""
+
+
+class Vehicle(Canonical, kw_only=True):
+    """Every identifier the provider reported for the vehicle (or the trailer, or charger).
+
+    `vin` is the reported VIN, trimmed and uppercased; `vin_valid` says whether it passed
+    the VIN rule and therefore became the event's subject.
+    """
+
+    vin: str | None = None
+    vin_valid: bool = False
+    provider_id: str | None = None
+    provider_key: str | None = None
+    name: str | None = None
+    make: str | None = None
+    model: str | None = None
+    year: int | None = None
+    device_id: str | None = None
+
+
+class Location(Canonical, kw_only=True):
+    latitude: float
+    longitude: float
+    address: str | None = None
+    heading_deg: float | None = None
+    speed_kmh: float | None = None
+
+
+class EventData(Canonical, kw_only=True):
+    """Base of every `data` struct: the vehicle is always there, if only as empty ids."""
+
+    vehicle: Vehicle
+
+
+class Trip(Canonical, kw_only=True):
+    """A trip as far as it is known when the event is sent (a start knows little)."""
+
+    id: str | None = None
+    key: str | None = None
+    started_at: str | None = None
+    ended_at: str | None = None
+    start_location: Location | None = None
+    end_location: Location | None = None
+    distance_km: float | None = None
+    duration_s: float | None = None
+    max_speed_kmh: float | None = None
+    idle_time_s: float | None = None
+    hard_brakes: int | None = None
+    rapid_accelerations: int | None = None
+    start_address: str | None = None
+    end_address: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+class TripEvent(EventData, kw_only=True):
+    """vehicle.trip.started / vehicle.trip.ended / vehicle.trip.tagged."""
+
+    trip: Trip
+    location: Location | None = None
+    fuel_level_percent: float | None = None
+    battery_voltage: float | None = None
+
+
+class CanonicalEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """The CloudEvents 1.0 envelope in structured JSON mode."""
+
+    specversion: Literal["1.0"] = SPEC_VERSION
+    id: str
+    source: str
+    type: str
+    time: str
+    subject: str
+    datacontenttype: Literal["application/json"] = DATA_CONTENT_TYPE
+    dataschema: str
+    provider: str
+    providereventtype: str
+    receivedtime: str
+    data: EventData

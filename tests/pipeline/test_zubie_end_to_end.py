@@ -1,0 +1,122 @@
+"""The whole pipeline over real HTTP and the real broker, with Zubie's own samples."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.support.kafka import free_port, read_all
+from tests.support.processes import Service, environment, run
+from tests.support.samples import sample
+
+pytestmark = pytest.mark.kafka
+SECRET = "e2e-zubie-secret"
+
+
+@dataclass
+class Pipeline:
+    prefix: str
+    url: str
+
+
+@pytest.fixture
+def pipeline(kafka: str, prefix: str, tmp_path: Path) -> Iterator[Pipeline]:
+    sources = tmp_path / "sources.toml"
+    sources.write_text(f'[[sources]]\nname = "zubie-main"\nprovider = "zubie"\nsecrets = ["{SECRET}"]\n')
+    port, ingress_admin, processor_admin = free_port(), free_port(), free_port()
+    env = environment(prefix, sources, FLEETWIRE_DELIVERY="at-least-once")
+    created = run(["topics"], env)
+    assert created.returncode == 0, created.stderr
+    ingress = Service(["ingress"], {**env, "FLEETWIRE_HTTP_PORT": str(port),
+                                    "FLEETWIRE_ADMIN_PORT": str(ingress_admin)},
+                      tmp_path / "ingress.log")
+    processor = Service(["process"], {**env, "FLEETWIRE_ADMIN_PORT": str(processor_admin)},
+                        tmp_path / "processor.log")
+    try:
+        ingress.wait_http(f"http://127.0.0.1:{ingress_admin}/readyz")
+        processor.wait_http(f"http://127.0.0.1:{processor_admin}/readyz")
+        yield Pipeline(prefix, f"http://127.0.0.1:{port}/webhooks/zubie-main")
+    finally:
+        assert ingress.stop() == 0, ingress.output()
+        assert processor.stop() == 0, processor.output()
+
+
+def zubie_signature(body: bytes, secret: str = SECRET) -> str:
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+async def post(url: str, body: bytes, signature: str) -> tuple[int, str]:
+    async with aiohttp.ClientSession() as session, session.post(
+        url, data=body, headers={"Zubie-Signature": signature, "Content-Type": "application/json"}
+    ) as response:
+        return response.status, await response.text()
+
+
+async def test_signed_trip_end_becomes_a_canonical_event(pipeline: Pipeline) -> None:
+    body = sample("zubie", "trip_end")
+    status, answer = await post(pipeline.url, body, zubie_signature(body))
+    assert (status, json.loads(answer)) == (200, {"status": "accepted"})
+
+    [raw] = await read_all(f"{pipeline.prefix}.raw.zubie", expect=1)
+    assert raw.value == body
+    assert raw.key == hashlib.sha256(body).hexdigest().encode()
+    headers = dict(raw.headers)
+    assert headers["fleetwire-source"] == b"zubie-main"
+    assert headers["fleetwire-provider"] == b"zubie"
+    assert headers["content-type"] == b"application/json"
+    assert len(headers["fleetwire-request-id"]) == 32
+    received = datetime.fromisoformat(headers["fleetwire-received-at"].decode())
+    assert received.utcoffset() is not None and received.utcoffset().total_seconds() == 0
+
+    [record] = await read_all(f"{pipeline.prefix}.canonical.trips", expect=1)
+    assert dict(record.headers)["content-type"] == b"application/cloudevents+json"
+    event = json.loads(record.value)
+    assert record.key == b"vin:5FNRL38249B044393"
+    assert event["specversion"] == "1.0"
+    assert event["type"] == "vehicle.trip.ended"
+    assert event["subject"] == "vin:5FNRL38249B044393"
+    assert event["source"] == "/fleetwire/zubie-main"
+    assert event["time"] == "2019-09-27T17:35:35.000Z"  # 13:35:35-04:00 in UTC
+    assert event["provider"] == "zubie"
+    assert event["providereventtype"] == "trip_end"
+    assert event["data"]["vehicle"]["vin"] == "5FNRL38249B044393"
+
+    # A provider retry of the same delivery yields the same id.
+    status, _ = await post(pipeline.url, body, zubie_signature(body))
+    assert status == 200
+    events = await read_all(f"{pipeline.prefix}.canonical.trips", expect=2)
+    assert {json.loads(r.value)["id"] for r in events} == {event["id"]}
+
+
+async def test_wrong_signature_is_401_and_publishes_nothing(pipeline: Pipeline) -> None:
+    body = sample("zubie", "trip_start")
+    status, _ = await post(pipeline.url, body, zubie_signature(body, "not-the-secret"))
+    assert status == 401
+    tampered = body.replace(b"trip_start", b"trip_end")
+    status, _ = await post(pipeline.url, tampered, zubie_signature(body))
+    assert status == 401
+    # A valid request afterwards is the only raw record.
+    good = sample("zubie", "trip_end")
+    assert (await post(pipeline.url, good, zubie_signature(good)))[0] == 200
+    raws = await read_all(f"{pipeline.prefix}.raw.zubie", expect=2, timeout=5)
+    assert [r.value for r in raws] == [good]
+
+
+async def test_invalid_json_is_accepted_then_dead_lettered(pipeline: Pipeline) -> None:
+    body = sample("zubie", "vehicle_maintenance.invalid")
+    assert (await post(pipeline.url, body, zubie_signature(body)))[0] == 200
+    [dead] = await read_all(f"{pipeline.prefix}.dlq.zubie", expect=1)
+    assert dead.value == body
+    headers = dict(dead.headers)
+    assert headers["fleetwire-error-kind"] == b"invalid-json"
+    assert headers["fleetwire-original-topic"] == f"{pipeline.prefix}.raw.zubie".encode()
+    assert headers["fleetwire-source"] == b"zubie-main"
