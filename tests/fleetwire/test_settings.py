@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fleetwire.errors import ConfigError
+from fleetwire.settings import Delivery, Settings
+
+
+def test_defaults_match_the_contract() -> None:
+    settings = Settings.from_env({})
+    assert settings.bootstrap_servers == "127.0.0.1:9092"
+    assert settings.topic_prefix == "fleetwire"
+    assert settings.sources_path == Path("deploy/local/sources.toml")
+    assert (settings.http_host, settings.http_port) == ("0.0.0.0", 8080)
+    assert settings.admin_port_for("ingress") == 9108
+    assert settings.admin_port_for("processor") == 9109
+    assert settings.max_body_bytes == 1_048_576
+    assert settings.workers == 1
+    assert settings.delivery is Delivery.EXACTLY_ONCE
+
+
+def test_admin_port_zero_is_kept_for_both_kinds() -> None:
+    settings = Settings.from_env({"FLEETWIRE_ADMIN_PORT": "0"})
+    assert settings.admin_port_for("ingress") == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("FLEETWIRE_HTTP_PORT", "eighty"),
+        ("FLEETWIRE_HTTP_PORT", "70000"),
+        ("FLEETWIRE_WORKERS", "0"),
+        ("FLEETWIRE_DELIVERY", "twice"),
+        ("FLEETWIRE_LOG_FORMAT", "xml"),
+        ("FLEETWIRE_TOPIC_PREFIX", "bad prefix!"),
+        ("FLEETWIRE_PUBLISH_TIMEOUT", "-1"),
+    ],
+)
+def test_invalid_values_name_the_variable(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        Settings.from_env({name: value})
+
+
+def test_settings_are_frozen() -> None:
+    settings = Settings.from_env({})
+    with pytest.raises(AttributeError):
+        settings.http_port = 1  # type: ignore[misc]

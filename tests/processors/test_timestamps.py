@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fleetwire.errors import RejectedRecord
+from processors.timestamps import format_utc, from_epoch_ms, iso_utc, parse_iso
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2019-09-27T13:35:35-04:00", "2019-09-27T17:35:35.000Z"),
+        ("2025-05-13T13:18:13.2017310Z", "2025-05-13T13:18:13.201Z"),
+        ("2025-05-13T13:18:13", "2025-05-13T13:18:13.000Z"),  # no zone: UTC
+        ("2019-09-27T13:10:14+05:30", "2019-09-27T07:40:14.000Z"),
+    ],
+)
+def test_iso_times_become_utc(text: str, expected: str) -> None:
+    assert iso_utc(text, "t") == expected
+
+
+def test_epoch_milliseconds() -> None:
+    assert format_utc(from_epoch_ms(1_700_000_000_123, "t")) == "2023-11-14T22:13:20.123Z"
+
+
+@pytest.mark.parametrize("text", ["1970-01-01T00:00:00Z", "not a time", "2019-13-45T00:00:00Z"])
+def test_nonsense_is_rejected(text: str) -> None:
+    with pytest.raises(RejectedRecord):
+        parse_iso(text, "t")
+
+
+@given(
+    st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2099, 1, 1)),
+    st.integers(min_value=-14 * 60, max_value=14 * 60),
+)
+def test_any_offset_converts_to_the_same_instant(moment: datetime, minutes: int) -> None:
+    zone = timezone(timedelta(minutes=minutes))
+    local = moment.replace(tzinfo=UTC).astimezone(zone)
+    assert parse_iso(local.isoformat(), "t") == moment.replace(tzinfo=UTC)
+    assert iso_utc(local.isoformat(), "t").endswith("Z")
