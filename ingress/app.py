@@ -88,8 +88,9 @@ class WebhookHandler:
             )
         except PublishError as exc:
             metrics.PUBLISH_SECONDS.labels("failed").observe(time.perf_counter() - started)
-            log.warning("not published, answering 503: %s", exc,
-                        extra={**context, "delivery_id": key})
+            log.warning(
+                "not published, answering 503: %s", exc, extra={**context, "delivery_id": key}
+            )
             return _unavailable("kafka unavailable")
         metrics.PUBLISH_SECONDS.labels("acknowledged").observe(time.perf_counter() - started)
         log.debug("published", extra={**context, "delivery_id": key})

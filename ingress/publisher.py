@@ -36,11 +36,15 @@ class RawPublisher:
             producer = durable_producer(self._bootstrap)
             try:
                 await producer.start()
-            except Exception as exc:  # noqa: BLE001 - any start failure is retried
+            except Exception as exc:  # any start failure is retried
                 await producer.stop()
                 delay = RECONNECT_BACKOFF_S[min(attempt, len(RECONNECT_BACKOFF_S) - 1)]
-                log.warning("kafka %s not reachable (%s); retrying in %.1fs", self._bootstrap,
-                            type(exc).__name__, delay)
+                log.warning(
+                    "kafka %s not reachable (%s); retrying in %.1fs",
+                    self._bootstrap,
+                    type(exc).__name__,
+                    delay,
+                )
                 attempt += 1
                 await asyncio.sleep(delay)
                 continue

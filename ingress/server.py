@@ -48,7 +48,9 @@ async def serve(settings: Settings, config: IngressConfig) -> None:
     await site.start()
     log.info(
         "ingress listening on http://%s:%d/webhooks/{source} for %s",
-        settings.http_host, settings.http_port, ", ".join(sorted(config.verifiers)),
+        settings.http_host,
+        settings.http_port,
+        ", ".join(sorted(config.verifiers)),
     )
     await start_admin(admin, settings.http_host, settings.admin_port_for("ingress"), "ingress")
 
