@@ -8,6 +8,19 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 
 READY_TIMEOUT_S = 2.0
+# Room for the key, the headers and the record framing around a body of the largest size
+# the ingress accepts.
+RECORD_HEADROOM_BYTES = 64 * 1024
+
+
+def max_record_bytes(max_body_bytes: int) -> int:
+    """The largest record a raw or dead-letter topic must take for bodies up to this size.
+
+    Kafka's defaults (about 1 MB per record) are smaller than a 1 MiB body plus headers:
+    without this, the largest accepted bodies could never be written and would be
+    answered 503 for ever.
+    """
+    return max_body_bytes + RECORD_HEADROOM_BYTES
 
 
 def durable_producer(bootstrap_servers: str, **options: Any) -> AIOKafkaProducer:

@@ -39,13 +39,26 @@ def declared_topics(
     domains: Iterable[str],
     raw_partitions: int,
     canonical_partitions: int,
+    *,
+    max_message_bytes: int | None = None,
 ) -> list[TopicSpec]:
-    """Every topic the pipeline uses. Raw and dead-letter topics keep raw bodies a week."""
+    """Every topic the pipeline uses. Raw topics keep raw bodies a week, dead letters four.
+
+    `max_message_bytes` raises the record size limit of the topics that hold raw bodies.
+    """
     week = str(7 * 24 * 3600 * 1000)
+    sized = {} if max_message_bytes is None else {"max.message.bytes": str(max_message_bytes)}
     specs = []
     for provider in sorted(providers):
-        specs.append(TopicSpec(names.raw(provider), raw_partitions, {"retention.ms": week}))
-        specs.append(TopicSpec(names.dead_letter(provider), 1, {"retention.ms": str(4 * 7 * 24 * 3600 * 1000)}))
+        specs.append(
+            TopicSpec(names.raw(provider), raw_partitions, {"retention.ms": week, **sized})
+        )
+        dead_letter_retention = str(4 * 7 * 24 * 3600 * 1000)
+        specs.append(
+            TopicSpec(
+                names.dead_letter(provider), 1, {"retention.ms": dead_letter_retention, **sized}
+            )
+        )
     specs.extend(
         TopicSpec(names.canonical(domain), canonical_partitions, {"retention.ms": week})
         for domain in sorted(domains)

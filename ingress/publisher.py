@@ -19,9 +19,10 @@ RECONNECT_BACKOFF_S = (0.2, 0.5, 1.0, 2.0, 5.0)
 class RawPublisher:
     """Writes raw records; connects in the background so the ingress can start first."""
 
-    def __init__(self, bootstrap_servers: str, timeout_s: float) -> None:
+    def __init__(self, bootstrap_servers: str, timeout_s: float, max_record_bytes: int) -> None:
         self._bootstrap = bootstrap_servers
         self._timeout = timeout_s
+        self._max_record_bytes = max_record_bytes
         self._producer: AIOKafkaProducer | None = None
         self._connecting: asyncio.Task[None] | None = None
 
@@ -33,7 +34,7 @@ class RawPublisher:
     async def _connect(self) -> None:
         attempt = 0
         while True:
-            producer = durable_producer(self._bootstrap)
+            producer = durable_producer(self._bootstrap, max_request_size=self._max_record_bytes)
             try:
                 await producer.start()
             except Exception as exc:  # any start failure is retried
