@@ -6,16 +6,16 @@ import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from aiohttp import web
 
 from fleetwire.errors import AuthenticationError, PublishError
 from fleetwire.topics import TopicNames
 from ingress import metrics
-from ingress.publisher import RawPublisher
 from ingress.verifier import Verifier
 
 log = logging.getLogger(__name__)
@@ -32,13 +32,20 @@ class IngressConfig:
     max_in_flight: int
 
 
+class Publisher(Protocol):
+    async def publish(
+        self, topic: str, key: bytes, value: bytes, headers: Sequence[tuple[str, bytes]]
+    ) -> None:
+        """Return once Kafka acknowledged the record; raise PublishError otherwise."""
+
+
 class WebhookHandler:
-    def __init__(self, config: IngressConfig, publisher: RawPublisher) -> None:
+    def __init__(self, config: IngressConfig, publisher: Publisher) -> None:
         self._config = config
         self._publisher = publisher
         self._in_flight = 0
 
-    async def __call__(self, request: web.Request) -> web.StreamResponse:
+    async def handle(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["source"]
         verifier = self._config.verifiers.get(name)
         if verifier is None:
@@ -63,7 +70,9 @@ class WebhookHandler:
         source = verifier.source
         body = await _read_body(request, self._config.max_body_bytes)
         if body is None:
-            return _json_error(413, f"body over {self._config.max_body_bytes} bytes")
+            too_large = _json_error(413, f"body over {self._config.max_body_bytes} bytes")
+            too_large.force_close()  # the rest of the body was never read
+            return too_large
         metrics.BODY_BYTES.labels(source.name).observe(len(body))
         request_id = uuid.uuid4().hex
         context = {"provider": source.provider, "source": source.name, "request_id": request_id}
@@ -148,5 +157,5 @@ def _json_error(status: int, message: str) -> web.Response:
 def webhook_app(handler: WebhookHandler, max_body_bytes: int) -> web.Application:
     # client_max_size is a second fence: aiohttp refuses larger bodies on its own as well.
     app = web.Application(client_max_size=max_body_bytes)
-    app.router.add_post("/webhooks/{source}", handler)
+    app.router.add_post("/webhooks/{source}", handler.handle)
     return app
