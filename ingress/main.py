@@ -6,9 +6,12 @@ import uvloop
 
 from fleetwire.settings import Settings
 from ingress.server import build_config, serve
+from ingress.workers import run_workers
 
 
 def run_ingress(settings: Settings) -> int:
     config = build_config(settings)  # bad configuration stops here, before listening
+    if settings.workers > 1:
+        return run_workers(settings)
     uvloop.run(serve(settings, config))
     return 0
