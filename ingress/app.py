@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import time
@@ -44,26 +45,49 @@ class WebhookHandler:
         self._config = config
         self._publisher = publisher
         self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._draining = False
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["source"]
         verifier = self._config.verifiers.get(name)
         if verifier is None:
             metrics.REQUESTS.labels(metrics.UNKNOWN_SOURCE, "404").inc()
-            return _json_error(404, "unknown source")
+            return self._closing(_json_error(404, "unknown source"))
         if self._in_flight >= self._config.max_in_flight:
             return self._answer(name, _unavailable("ingress saturated"))
         self._in_flight += 1
+        self._idle.clear()
         metrics.IN_FLIGHT.inc()
         try:
             return self._answer(name, await self._handle(request, verifier))
         finally:
             self._in_flight -= 1
             metrics.IN_FLIGHT.dec()
+            if self._in_flight == 0:
+                self._idle.set()
 
-    @staticmethod
-    def _answer(source: str, response: web.Response) -> web.Response:
+    def drain(self) -> None:
+        """The process is stopping: close each connection once it has its answer."""
+        self._draining = True
+
+    async def wait_idle(self, timeout: float) -> bool:
+        """Wait until no request is being handled; False if some still are after `timeout`."""
+        try:
+            async with asyncio.timeout(timeout):
+                await self._idle.wait()
+        except TimeoutError:
+            return False
+        return True
+
+    def _answer(self, source: str, response: web.Response) -> web.Response:
         metrics.REQUESTS.labels(source, str(response.status)).inc()
+        return self._closing(response)
+
+    def _closing(self, response: web.Response) -> web.Response:
+        if self._draining:
+            response.force_close()
         return response
 
     async def _handle(self, request: web.Request, verifier: Verifier) -> web.Response:

@@ -67,10 +67,11 @@ async def serve(
         return not stop.is_set() and await publisher.ready()
 
     handler = WebhookHandler(config, publisher)
+    grace_s = max(SHUTDOWN_GRACE_S, settings.publish_timeout_s + 2)
     webhooks = web.AppRunner(
         webhook_app(handler, settings.max_body_bytes),
         access_log=None,
-        shutdown_timeout=max(SHUTDOWN_GRACE_S, settings.publish_timeout_s + 2),
+        shutdown_timeout=grace_s,
     )
     admin = web.AppRunner(admin_app(ready, registry), access_log=None)
     await webhooks.setup()
@@ -96,8 +97,21 @@ async def serve(
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     log.info("stopping: no new connections, finishing requests in flight")
-    # cleanup() closes the listener first, then waits for the handlers still running.
+    await drain(handler, site, grace_s)
     await webhooks.cleanup()
     await publisher.stop()
     await admin.cleanup()
     log.info("ingress stopped")
+
+
+async def drain(handler: WebhookHandler, site: web.BaseSite, grace_s: float) -> None:
+    """Stop accepting connections, then let every request already started finish.
+
+    aiohttp's own shutdown stops reading from open connections at once, so a request
+    whose body was still arriving would hang until the timeout and be cut off: the
+    handlers are waited for here first, with each answer closing its connection.
+    """
+    handler.drain()
+    await site.stop()
+    if not await handler.wait_idle(grace_s):
+        log.warning("requests still in flight after %.0fs; closing them", grace_s)

@@ -41,7 +41,6 @@ from ingress.server import build_config, serve
 log = logging.getLogger(__name__)
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
-POLL_S = 0.5
 # Beyond the workers' own drain time: then they are killed.
 STOP_MARGIN_S = 10.0
 
@@ -94,6 +93,11 @@ def _supervise(settings: Settings, directory: str) -> int:
     def on_signal(signum: int, _: FrameType | None) -> None:
         stopping.append(signum)
 
+    # The signal also writes to `wake`, so the wait below returns at once: every moment
+    # between SIGTERM and the workers' closing their listeners, new requests still land.
+    wake, wake_writer = socket.socketpair()
+    wake_writer.setblocking(False)
+    previous_fd = signal.set_wakeup_fd(wake_writer.fileno())
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         for worker in workers:
@@ -104,11 +108,14 @@ def _supervise(settings: Settings, directory: str) -> int:
             settings.http_port,
             settings.admin_port_for("ingress"),
         )
-        failed = _wait_for_stop_or_failure(workers, stopping)
+        failed = _wait_for_stop_or_failure(workers, stopping, wake)
         _stop(workers, settings)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        signal.set_wakeup_fd(previous_fd)
+        wake.close()
+        wake_writer.close()
     if failed is not None:
         log.error(
             "ingress worker %s exited with %s; stopped the others", failed.name, failed.exitcode
@@ -118,11 +125,12 @@ def _supervise(settings: Settings, directory: str) -> int:
 
 
 def _wait_for_stop_or_failure(
-    workers: Sequence[BaseProcess], stopping: list[int]
+    workers: Sequence[BaseProcess], stopping: list[int], wake: socket.socket
 ) -> BaseProcess | None:
     """Block until a signal asks to stop (None) or a worker exits on its own (that one)."""
     while not stopping:
-        wait([worker.sentinel for worker in workers], timeout=POLL_S)
+        if wake in wait([wake, *(worker.sentinel for worker in workers)]):
+            wake.recv(64)
         for worker in workers:
             if worker.exitcode is not None:
                 return worker
