@@ -415,3 +415,21 @@ async def test_the_development_sources_work_with_fleetwire_send(kafka: str, tmp_
             assert record.value == case.first
     finally:
         assert service.stop() == 0, service.output()
+
+
+async def test_a_body_of_the_default_limit_fits_kafka_and_one_byte_more_is_413(
+    ingress: Ingress,
+) -> None:
+    limit = 1_048_576  # FLEETWIRE_MAX_BODY_BYTES by default; Kafka's own default is smaller
+    largest = b'{"pad": "' + b"x" * (limit - 11) + b'"}'
+    assert len(largest) == limit
+    url = f"{ingress.base}/zubie-e2e"
+    assert (await post(url, largest, zubie("zubie-new", largest)))[0] == 200
+    too_large = largest + b" "
+    assert (await post(url, too_large, zubie("zubie-new", too_large)))[0] == 413
+    records = await read_all(
+        f"{ingress.prefix}.raw.zubie",
+        until=lambda found: any(len(r.value) == limit for r in found),
+        timeout=10,
+    )
+    assert [r.value for r in records if len(r.value) >= limit] == [largest]
