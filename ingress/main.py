@@ -5,7 +5,7 @@ from __future__ import annotations
 import uvloop
 
 from fleetwire.settings import Settings
-from ingress.server import build_config, serve
+from ingress.server import build_config, hold_stop_signals, serve
 from ingress.workers import run_workers
 
 
@@ -13,5 +13,6 @@ def run_ingress(settings: Settings) -> int:
     config = build_config(settings)  # bad configuration stops here, before listening
     if settings.workers > 1:
         return run_workers(settings)
+    hold_stop_signals()
     uvloop.run(serve(settings, config))
     return 0

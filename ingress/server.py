@@ -21,9 +21,20 @@ from ingress.sources import load_sources
 
 log = logging.getLogger(__name__)
 
+STOP_SIGNALS = frozenset({signal.SIGTERM, signal.SIGINT})
+
 # Longer than the publish timeout, so that every request in flight at SIGTERM gets its
 # answer: a 200 after Kafka acknowledged it, or a 503.
 SHUTDOWN_GRACE_S = 10.0
+
+
+def hold_stop_signals() -> None:
+    """Hold SIGTERM/SIGINT back until `serve` has its handlers, which it releases them to.
+
+    Without it, a stop asked for while the process is still starting kills it with the
+    default action instead of a clean exit.
+    """
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
 
 
 def build_config(settings: Settings) -> IngressConfig:
@@ -61,6 +72,13 @@ async def serve(
     )
     await publisher.start()
     stop = asyncio.Event()
+    # Handlers before listeners: a process that a stop signal can still kill outright
+    # has never accepted a request.
+    loop = asyncio.get_running_loop()
+    for sig in STOP_SIGNALS:
+        loop.add_signal_handler(sig, stop.set)
+    # A stop asked for while starting was held back (see hold_stop_signals); it lands now.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
     async def ready() -> bool:
         # A draining process is no longer a place to send webhooks.
@@ -92,9 +110,6 @@ async def serve(
         reuse_port=shared_admin_port,
     )
 
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     log.info("stopping: no new connections, finishing requests in flight")
     await drain(handler, site, grace_s)

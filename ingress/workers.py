@@ -36,7 +36,7 @@ from prometheus_client import CollectorRegistry, multiprocess
 from fleetwire import logs
 from fleetwire.errors import FleetwireError
 from fleetwire.settings import Settings
-from ingress.server import build_config, serve
+from ingress.server import STOP_SIGNALS, build_config, hold_stop_signals, serve
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ def _supervise(settings: Settings, directory: str) -> int:
     wake, wake_writer = socket.socketpair()
     wake_writer.setblocking(False)
     previous_fd = signal.set_wakeup_fd(wake_writer.fileno())
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    previous = {sig: signal.signal(sig, on_signal) for sig in STOP_SIGNALS}
     try:
         for worker in workers:
             worker.start()
@@ -121,7 +121,13 @@ def _supervise(settings: Settings, directory: str) -> int:
             "ingress worker %s exited with %s; stopped the others", failed.name, failed.exitcode
         )
         return 1
-    return 0 if all(worker.exitcode == 0 for worker in workers) else 1
+    return 0 if all(_stopped_cleanly(worker) for worker in workers) else 1
+
+
+def _stopped_cleanly(worker: BaseProcess) -> bool:
+    # Ended by the stop signal itself: the worker was still starting. It installs its
+    # handlers before it listens, so it had not accepted a single request.
+    return worker.exitcode in {0, -signal.SIGTERM, -signal.SIGINT}
 
 
 def _wait_for_stop_or_failure(
@@ -153,6 +159,7 @@ def _stop(workers: Sequence[BaseProcess], settings: Settings) -> None:
 
 def worker_main(settings: Settings, directory: str, index: int) -> None:
     """One worker process: a whole ingress reporting into the shared metrics directory."""
+    hold_stop_signals()
     logs.configure(settings.log_format, settings.log_level)
     try:
         config = build_config(settings)

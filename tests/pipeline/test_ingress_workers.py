@@ -87,6 +87,19 @@ async def test_workers_share_the_port_and_metrics_count_them_all(
     assert list((tmp_path / "tmp").iterdir()) == []  # the metrics directory is removed
 
 
+async def test_a_stop_while_the_workers_start_is_a_clean_exit(
+    kafka: str, prefix: str, tmp_path: Path
+) -> None:
+    service, _, _ = start(prefix, tmp_path, workers=2)
+    deadline = time.monotonic() + 30
+    while "workers on port" not in service.output():  # spawned, still importing
+        assert time.monotonic() < deadline, service.output()
+        await asyncio.sleep(0.02)
+    service.process.send_signal(signal.SIGTERM)
+    assert await asyncio.to_thread(service.process.wait, 60) == 0, service.output()
+    service.stop()
+
+
 async def gauge(admin: str, name: str) -> float:
     async with aiohttp.ClientSession() as session, session.get(f"{admin}/metrics") as response:
         text = await response.text()
