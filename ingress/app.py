@@ -17,12 +17,13 @@ from aiohttp import web
 from fleetwire.errors import AuthenticationError, PublishError
 from fleetwire.topics import TopicNames
 from ingress import metrics
-from ingress.verifier import Verifier
+from ingress.verifier import Verifier, header_bytes
 
 log = logging.getLogger(__name__)
 
 ACCEPTED = b'{"status":"accepted"}'
 RETRY_AFTER_S = "5"
+DEFAULT_TYPE = "application/octet-stream"
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ class WebhookHandler:
         started = time.perf_counter()
         try:
             await self._publisher.publish(
-                self._config.topics.raw(source.provider), key.encode(), body, headers
+                self._config.topics.raw(source.provider), header_bytes(key), body, headers
             )
         except PublishError as exc:
             metrics.PUBLISH_SECONDS.labels("failed").observe(time.perf_counter() - started)
@@ -153,12 +154,12 @@ def _raw_headers(
         ("fleetwire-provider", verifier.provider.encode()),
         ("fleetwire-received-at", received_at.encode()),
         ("fleetwire-request-id", request_id.encode()),
-        ("content-type", request.headers.get("Content-Type", "application/octet-stream").encode()),
+        ("content-type", header_bytes(request.headers.get("Content-Type", DEFAULT_TYPE))),
     ]
     for name in verifier.delivery_headers:
         value = request.headers.get(name)
         if value is not None:
-            headers.append((name, value.encode()))
+            headers.append((name, header_bytes(value)))
     return headers
 
 

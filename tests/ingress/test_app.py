@@ -259,3 +259,23 @@ async def test_beyond_the_in_flight_bound_requests_get_503_at_once(prefix: str) 
     finally:
         stalled.release.set()
         await server.close()
+
+
+async def test_header_bytes_that_are_not_utf8_are_kept_as_sent(ingress: Ingress) -> None:
+    port = ingress.server.port
+    assert port is not None
+    body = b'{"event": "trip_end"}'
+    signature = zubie_headers(body)["Zubie-Signature"]
+    request = (
+        (
+            f"POST /webhooks/zubie HTTP/1.1\r\nHost: x\r\nZubie-Signature: {signature}\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n"
+        ).encode()
+        + b"Content-Type: text/plain; charset=\xe9\xff\r\n\r\n"
+        + body
+    )
+    answer = await asyncio.to_thread(raw_exchange, port, request)
+    assert answer.startswith(b"HTTP/1.1 200 ")
+    [record] = await read_all(f"{ingress.prefix}.raw.zubie", expect=1)
+    assert record.value == body
+    assert dict(record.headers)["content-type"] == b"text/plain; charset=\xe9\xff"

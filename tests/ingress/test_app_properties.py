@@ -42,8 +42,11 @@ HEADER_NAMES = [
 header_names = st.sampled_from(HEADER_NAMES) | st.from_regex(
     r"X-[A-Za-z0-9-]{1,20}", fullmatch=True
 )
-header_values = st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), max_size=100) | (
-    st.integers(0, 2**40).map(str)
+header_values = (
+    st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), max_size=100)
+    | st.integers(0, 2**40).map(str)
+    # Beyond ASCII: what a client sends as UTF-8 arrives as text the ingress must re-encode.
+    | st.text(st.characters(min_codepoint=0xA0, exclude_categories=("Cs",)), max_size=20)
 )
 sources = st.sampled_from([*SOURCES, "unknown", "zubie-2"])
 
