@@ -10,11 +10,10 @@ from fleetwire.errors import RejectedRecord
 from processors.record import RawRecord
 from processors.vin import clean_vin, is_valid_vin
 from schemas.canonical import CanonicalEvent, EventData, Vehicle
-from schemas.catalog import EVENT_TYPES
+from schemas.catalog import EVENT_TYPES, SCHEMA_BASE_URL
 
 # Fixed namespace: ids must stay the same across releases for the same delivery.
 ID_NAMESPACE = uuid.UUID("6f1c2d8e-4b7a-5e3f-9a0d-2c6b8e1f4a57")
-SCHEMA_BASE_URL = "https://fleetwire.dev/schemas/"
 
 
 def event_id(record: RawRecord, index: int) -> str:

@@ -19,6 +19,7 @@ from processors.timestamps import iso_utc, parse_iso
 from processors.units import miles_to_km, mph_to_kmh
 from schemas import canonical as c
 from schemas import zubie as z
+from schemas.events import trips
 
 PROVIDER = "zubie"
 
@@ -50,13 +51,13 @@ def _subject(vehicle: c.Vehicle, car: z.Car | None) -> str:
     return event.subject(PROVIDER, vehicle, "vehicle", car.key or car.id if car else None)
 
 
-def _trip(payload: z.TripEvent) -> c.Trip:
+def _trip(payload: z.TripEvent) -> trips.Trip:
     trip = payload.trip
     started = parse_iso(trip.started_timestamp, "trip.started_timestamp") \
         if trip.started_timestamp else None
     ended = parse_iso(trip.ended_timestamp, "trip.ended_timestamp") \
         if trip.ended_timestamp else None
-    return c.Trip(
+    return trips.Trip(
         id=None if trip.id is None else str(trip.id),
         key=trip.key,
         started_at=iso_utc(trip.started_timestamp, "trip.started_timestamp")
@@ -85,7 +86,7 @@ def _trip_event(ce_type: str) -> Callable[[RawRecord], list[c.CanonicalEvent]]:
             raise event.decode_error(exc, record.body, "zubie trip event") from None
         car = payload.car
         vehicle = _vehicle(car)
-        data = c.TripEvent(
+        data = trips.TripEvent(
             vehicle=vehicle,
             trip=_trip(payload),
             location=_location(car.latitude, car.longitude) if car else None,

@@ -51,35 +51,6 @@ class EventData(Canonical, frozen=True, kw_only=True):
     vehicle: Vehicle
 
 
-class Trip(Canonical, frozen=True, kw_only=True):
-    """A trip as far as it is known when the event is sent (a start knows little)."""
-
-    id: str | None = None
-    key: str | None = None
-    started_at: str | None = None
-    ended_at: str | None = None
-    start_location: Location | None = None
-    end_location: Location | None = None
-    distance_km: float | None = None
-    duration_s: float | None = None
-    max_speed_kmh: float | None = None
-    idle_time_s: float | None = None
-    hard_brakes: int | None = None
-    rapid_accelerations: int | None = None
-    start_address: str | None = None
-    end_address: str | None = None
-    tags: tuple[str, ...] = ()
-
-
-class TripEvent(EventData, frozen=True, kw_only=True):
-    """vehicle.trip.started / vehicle.trip.ended / vehicle.trip.tagged."""
-
-    trip: Trip
-    location: Location | None = None
-    fuel_level_percent: float | None = None
-    battery_voltage: float | None = None
-
-
 class CanonicalEvent(msgspec.Struct, frozen=True, kw_only=True):
     """The CloudEvents 1.0 envelope in structured JSON mode."""
 

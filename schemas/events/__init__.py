@@ -1,0 +1,1 @@
+"""The `data` structs of the canonical event types, one module per domain."""
