@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from processors import zubie
+from processors import azuga, zubie
 from processors.record import RawRecord
 from schemas.canonical import CanonicalEvent
 
 Normalizer = Callable[[RawRecord], list[CanonicalEvent]]
 
 NORMALIZERS: dict[str, Normalizer] = {
+    "azuga": azuga.normalize,
     "zubie": zubie.normalize,
 }
