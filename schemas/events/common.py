@@ -33,7 +33,7 @@ class TripPoint(Canonical, frozen=True, kw_only=True):
 
     `time` is RFC 3339 UTC. `acceleration_kmh_per_s` is the change of speed in km/h per
     second (negative when braking). `gps_quality` is the provider's figure, passed on
-    unchanged (lower is better for Zubie, which does not document it further).
+    unchanged (its scale is undocumented).
     """
 
     id: str | None = None
