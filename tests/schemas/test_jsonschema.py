@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from schemas import jsonschema
-from schemas.catalog import EVENT_TYPES
+from schemas.catalog import EVENT_TYPES, EventType
 
 
 def test_committed_schemas_match_the_structs() -> None:
@@ -46,7 +46,7 @@ def test_drift_names_stale_missing_and_extra_files(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("event_type", EVENT_TYPES.values(), ids=lambda t: t.name)
-def test_each_schema_is_identified_by_its_dataschema_url(event_type: jsonschema.EventType) -> None:
+def test_each_schema_is_identified_by_its_dataschema_url(event_type: EventType) -> None:
     published = json.loads((jsonschema.SCHEMA_DIR / event_type.schema_file).read_text())
     assert published["$id"] == event_type.schema_url
     assert published["$schema"] == jsonschema.DIALECT
