@@ -76,11 +76,9 @@ def _event_name(body: bytes) -> str | None:
 
 
 def _subject(data: c.EventData) -> str:
-    vehicle = data.vehicle
-    for kind, ident in _fallback_ids(data):
-        if ident:
-            return event.subject(PROVIDER, vehicle, kind, ident)
-    return event.subject(PROVIDER, vehicle, "vehicle", None)
+    """A valid VIN wins whatever the fallback; without one, the first id present keys it."""
+    kind, ident = next(((k, i) for k, i in _fallback_ids(data) if i), ("vehicle", None))
+    return event.subject(PROVIDER, data.vehicle, kind, ident)
 
 
 def _fallback_ids(data: c.EventData) -> Iterator[tuple[str, str | None]]:

@@ -193,6 +193,12 @@ def test_car_id_keys_the_event_when_there_is_no_key() -> None:
     assert normalized(body)["subject"] == f"zubie:vehicle:{body['car']['id']}"
 
 
+def test_a_valid_vin_wins_over_every_fallback() -> None:
+    body = body_of("trip_end")
+    body["car"] = {"vin": body["car"]["vin"]}  # no key, no id; the trip still has a key
+    assert normalized(body)["subject"] == f"vin:{body['car']['vin']}"
+
+
 def test_events_without_a_vehicle_fall_back_to_device_then_trip() -> None:
     assert normalized(body_of("device_reconnect"))["subject"] == "zubie:device:182400007"
     assert normalized(body_of("trip_tagged"))["subject"] == "zubie:trip:sample_trip_key"
