@@ -40,7 +40,7 @@ def normalize(record: RawRecord) -> list[c.CanonicalEvent]:
 def _decode(decoder: msgspec.json.Decoder[T], body: bytes, what: str) -> T:
     try:
         return decoder.decode(body)
-    except msgspec.DecodeError as exc:
+    except event.DECODE_ERRORS as exc:
         raise event.decode_error(exc, body, what) from None
 
 

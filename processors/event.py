@@ -64,7 +64,14 @@ def build(
     )
 
 
-def decode_error(exc: msgspec.DecodeError, body: bytes, what: str) -> RejectedRecord:
+# What decoding a body can raise: msgspec reports invalid UTF-8 inside a JSON string as a
+# UnicodeDecodeError, not as a DecodeError.
+DECODE_ERRORS = (msgspec.DecodeError, UnicodeDecodeError)
+
+
+def decode_error(
+    exc: msgspec.DecodeError | UnicodeDecodeError, body: bytes, what: str
+) -> RejectedRecord:
     """A dead-letter reason from a msgspec error, which names the field path at fault.
 
     msgspec validates while it parses, so a syntax error late in a body can surface as a
@@ -72,6 +79,6 @@ def decode_error(exc: msgspec.DecodeError, body: bytes, what: str) -> RejectedRe
     """
     try:
         msgspec.json.decode(body)
-    except msgspec.DecodeError as syntax:
+    except DECODE_ERRORS as syntax:
         return RejectedRecord("invalid-json", f"{what} is not valid JSON: {syntax}")
     return RejectedRecord("invalid-payload", f"{what}: {exc}")

@@ -18,8 +18,6 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any, Literal, TypedDict, TypeVar
 
-import msgspec
-
 from fleetwire.errors import RejectedRecord
 from processors import event
 from processors.record import RawRecord
@@ -56,7 +54,7 @@ def normalize(record: RawRecord) -> list[c.CanonicalEvent]:
 def _decode(body: bytes) -> z.Event:
     try:
         return z.BODY.decode(body)
-    except msgspec.DecodeError as exc:
+    except event.DECODE_ERRORS as exc:
         name = _event_name(body)
         if name is not None and name not in z.EVENTS:
             raise RejectedRecord(
@@ -68,7 +66,7 @@ def _decode(body: bytes) -> z.Event:
 def _event_name(body: bytes) -> str | None:
     try:
         return z.ENVELOPE.decode(body).event
-    except msgspec.DecodeError:
+    except event.DECODE_ERRORS:
         return None
 
 

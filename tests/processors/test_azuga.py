@@ -137,3 +137,10 @@ def test_invalid_json_is_dead_lettered() -> None:
     kind, reason = dead_letter(PROVIDER, sample(PROVIDER, "VEHICLE_PAIRING")[:-3])
     assert kind == "invalid-json"
     assert "not valid JSON" in reason
+
+
+def test_invalid_utf8_inside_a_string_is_invalid_json() -> None:
+    body = sample(PROVIDER, "VEHICLE_PAIRING").replace(b"GMC 1111", b"GMC \xff111")
+    kind, reason = dead_letter(PROVIDER, body)
+    assert kind == "invalid-json"
+    assert "utf-8" in reason

@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from fleetwire.errors import RejectedRecord
@@ -128,6 +128,8 @@ def damaged_samples(draw: st.DrawFn, provider: str) -> bytes:
 @pytest.mark.parametrize("provider", PROVIDERS)
 @SETTINGS
 @given(body=st.binary(max_size=300))
+@example(body=b'"\x80"')  # invalid UTF-8 in a string: msgspec raises UnicodeDecodeError
+@example(body=b'{"event": "\x80", "messageType": "\xff"}')
 def test_arbitrary_bytes_never_crash(provider: str, body: bytes) -> None:
     assert_well_formed(normalize_or_reject(provider, body))
 

@@ -276,3 +276,10 @@ def test_every_event_goes_to_its_domain_and_names_its_schema() -> None:
             assert record.topic == f"golden.canonical.{event_type.domain}"
             assert record.key == event["subject"].encode()
             assert event["dataschema"] == event_type.schema_url
+
+
+def test_invalid_utf8_inside_a_string_is_invalid_json() -> None:
+    body = sample(PROVIDER, "trip_end").replace(b"HO787189", b"HO78\xff189")
+    kind, reason = dead_letter(PROVIDER, body)
+    assert kind == "invalid-json"
+    assert "utf-8" in reason
