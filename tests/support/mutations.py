@@ -14,7 +14,10 @@ from hypothesis import strategies as st
 json_scalars = (
     st.none()
     | st.booleans()
-    | st.integers(min_value=-(2**63), max_value=2**64 - 1)
+    | st.integers()
+    | st.sampled_from(
+        [2**64, -(2**63) - 1, 10**30, 10**400, 1e308, -1e308]
+    )  # edges of the number types
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=20)
 )
