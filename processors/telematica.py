@@ -56,7 +56,7 @@ def occurred_at(record: RawRecord) -> str:
             try:
                 return format_utc(from_epoch_s(int(value), name))
             except RejectedRecord:
-                break  # nonsense in the header: the receive time is still known
+                continue  # nonsense in this header: another, or the receive time, will do
     return iso_utc(record.received_at, "fleetwire-received-at")
 
 

@@ -72,10 +72,12 @@ def _one(record: RawRecord, index: int, batch: z.Batch, raw: msgspec.Raw) -> c.C
         raise RejectedRecord(exc.kind, f"zf-scalar eventsData[{index}]: {exc}") from None
 
 
-def _time(registered_on: str | None, batch: z.Batch) -> str:
+def _times(registered_on: str | None, batch: z.Batch) -> tuple[str | None, str]:
+    """The event's `registered_at` and its occurrence time (the batch's when it has none)."""
     if registered_on is not None:
-        return iso_utc(registered_on, "registeredOn")
-    return iso_utc(batch.event_batch_time, "eventBatchTime")
+        registered_at = iso_utc(registered_on, "registeredOn")
+        return registered_at, registered_at
+    return None, iso_utc(batch.event_batch_time, "eventBatchTime")
 
 
 def _location(location: z.LocationV1 | z.LocationV2 | None) -> c.Location | None:
@@ -110,11 +112,12 @@ def _paired(decoder: msgspec.json.Decoder[P]) -> Handler:
                 "invalid-payload", "a successful unit.paired must name its assetId"
             )
         vehicle = _vehicle(data.asset_vin, data.asset_id, data.unit_id, data.sensor_vin)
+        registered_at, time = _times(data.registered_on, batch)
         return event.build(
             record,
             index=index,
             ce_type=ce_type,
-            time=_time(data.registered_on, batch),
+            time=time,
             subject=event.subject(PROVIDER, vehicle, "unit", data.unit_id),
             provider_event_type="unit.paired",
             data=PairingEvent(
@@ -122,7 +125,7 @@ def _paired(decoder: msgspec.json.Decoder[P]) -> Handler:
                 status=data.status,
                 reason=data.reason,
                 organization_id=data.organization_id,
-                registered_at=_registered_at(data.registered_on),
+                registered_at=registered_at,
                 candidate_asset_ids=tuple(data.candidate_asset_ids or ()),
                 location=_location(data.location),
             ),
@@ -134,23 +137,20 @@ def _paired(decoder: msgspec.json.Decoder[P]) -> Handler:
 def _unpaired(record: RawRecord, index: int, batch: z.Batch, raw: msgspec.Raw) -> c.CanonicalEvent:
     data = event.decode(z.UNPAIRED, raw, "eventData")
     vehicle = _vehicle(data.asset_vin, data.asset_id, data.unit_id)
+    registered_at, time = _times(data.registered_on, batch)
     return event.build(
         record,
         index=index,
         ce_type="device.unpaired",
-        time=_time(data.registered_on, batch),
+        time=time,
         subject=event.subject(PROVIDER, vehicle, "unit", data.unit_id),
         provider_event_type="unit.unpaired",
         data=UnpairingEvent(
             vehicle=vehicle,
             organization_id=data.organization_id,
-            registered_at=_registered_at(data.registered_on),
+            registered_at=registered_at,
         ),
     )
-
-
-def _registered_at(registered_on: str | None) -> str | None:
-    return None if registered_on is None else iso_utc(registered_on, "registeredOn")
 
 
 HANDLERS: dict[tuple[str, int], Handler] = {

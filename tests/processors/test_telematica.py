@@ -86,6 +86,7 @@ def test_each_type_maps_to_the_contract_type(name: str, expected: str) -> None:
         ({}, RECEIVED_AT),
         ({"svix-timestamp": "soon"}, RECEIVED_AT),
         ({"svix-timestamp": "12"}, RECEIVED_AT),  # 1970: not a sane send time
+        ({"svix-timestamp": "12", "webhook-timestamp": "1761896351"}, "2025-10-31T07:39:11.000Z"),
     ],
 )
 def test_the_time_is_the_signed_timestamp_else_the_receive_time(
