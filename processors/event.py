@@ -73,10 +73,11 @@ def decode_error(exc: msgspec.DecodeError, body: bytes, what: str) -> RejectedRe
 
     msgspec validates while it parses, so a syntax error late in a body can surface as a
     type error first; the body is re-checked as plain JSON to name the real problem.
+    msgspec reports a string that is not UTF-8 as UnicodeDecodeError, not DecodeError.
     """
     try:
         msgspec.json.decode(body)
-    except msgspec.DecodeError as syntax:
+    except (msgspec.DecodeError, UnicodeDecodeError) as syntax:
         return RejectedRecord("invalid-json", f"{what} is not valid JSON: {syntax}")
     return RejectedRecord("invalid-payload", f"{what}: {exc}")
 
@@ -87,3 +88,5 @@ def decode(decoder: msgspec.json.Decoder[T], body: bytes | msgspec.Raw, what: st
         return decoder.decode(body)
     except msgspec.DecodeError as exc:
         raise decode_error(exc, bytes(body), what) from None
+    except UnicodeDecodeError as exc:  # JSON text must be UTF-8 (RFC 8259)
+        raise RejectedRecord("invalid-json", f"{what} is not valid JSON: {exc}") from None

@@ -16,7 +16,7 @@ from processors.record import RawRecord
 from processors.timestamps import format_utc
 from schemas.canonical import CanonicalEvent
 from tests.support.golden_b import check_golden, events_of, transform
-from tests.support.mutations import damaged, json_values, outcome
+from tests.support.mutations import damaged, flipped, json_values, outcome
 from tests.support.samples import sample, valid_samples
 
 EVENT_ID = "9b8f6c2e-3d41-4f7a-a0c5-2e7d1b6f4a10"
@@ -311,3 +311,12 @@ def test_a_sample_damaged_anywhere_never_crashes_and_stays_deterministic(value: 
     result = outcome(smartcar.normalize, record(body))
     assert result != []
     assert result == outcome(smartcar.normalize, record(body))
+
+
+RAW_SAMPLES = [p.read_bytes() for p in valid_samples("smartcar")]
+
+
+@FUZZ
+@given(st.sampled_from(RAW_SAMPLES).flatmap(flipped))
+def test_a_sample_with_any_byte_replaced_never_crashes(body: bytes) -> None:
+    assert outcome(smartcar.normalize, record(body)) != []

@@ -14,7 +14,7 @@ from processors import telematica
 from processors.record import RawRecord
 from schemas.canonical import CanonicalEvent
 from tests.support.golden_b import check_golden, events_of, transform
-from tests.support.mutations import damaged, json_values, outcome
+from tests.support.mutations import damaged, flipped, json_values, outcome
 from tests.support.samples import sample, valid_samples
 
 SVIX_ID = "msg_2fHuCkjWaQ8Gq4fZ1xYd7TnR0sK"
@@ -274,3 +274,12 @@ def test_a_sample_damaged_anywhere_never_crashes_and_stays_deterministic(
     result = outcome(telematica.normalize, record(body, headers))
     assert result != []
     assert result == outcome(telematica.normalize, record(body, headers))
+
+
+RAW_SAMPLES = [p.read_bytes() for p in valid_samples("telematica")]
+
+
+@FUZZ
+@given(st.sampled_from(RAW_SAMPLES).flatmap(flipped))
+def test_a_sample_with_any_byte_replaced_never_crashes(body: bytes) -> None:
+    assert outcome(telematica.normalize, record(body)) != []

@@ -15,7 +15,7 @@ from processors import zf_scalar
 from processors.record import RawRecord
 from schemas.canonical import CanonicalEvent
 from tests.support.golden_b import check_golden, events_of, transform
-from tests.support.mutations import damaged, json_values, outcome
+from tests.support.mutations import damaged, flipped, json_values, outcome
 from tests.support.samples import sample, valid_samples
 
 BATCH_ID = "31fccdce-725e-4c87-a91b-3a8e66144641"
@@ -285,3 +285,12 @@ def test_a_sample_damaged_anywhere_never_crashes_and_stays_deterministic(value: 
     result = outcome(zf_scalar.normalize, record(body))
     assert result != []
     assert result == outcome(zf_scalar.normalize, record(body))
+
+
+RAW_SAMPLES = [p.read_bytes() for p in valid_samples("zf-scalar")]
+
+
+@FUZZ
+@given(st.sampled_from(RAW_SAMPLES).flatmap(flipped))
+def test_a_sample_with_any_byte_replaced_never_crashes(body: bytes) -> None:
+    assert outcome(zf_scalar.normalize, record(body)) != []

@@ -106,3 +106,10 @@ def outcome(normalize: Any, record: Any) -> list[Any] | str:
     for ev in events:
         msgspec.json.encode(ev)
     return list(events)
+
+
+@st.composite
+def flipped(draw: st.DrawFn, body: bytes) -> bytes:
+    """`body` with one byte replaced: broken UTF-8, stray quotes, truncated tokens."""
+    index = draw(st.integers(min_value=0, max_value=len(body) - 1))
+    return body[:index] + bytes([draw(st.integers(min_value=0, max_value=255))]) + body[index + 1 :]
