@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from fleetwire.errors import RejectedRecord
 from processors import telematica
 from processors.record import RawRecord
+from processors.timestamps import format_utc
 from schemas.canonical import CanonicalEvent
 from tests.support.golden_b import check_golden, events_of, transform
 from tests.support.mutations import damaged, flipped, json_values, outcome
@@ -283,3 +285,9 @@ RAW_SAMPLES = [p.read_bytes() for p in valid_samples("telematica")]
 @given(st.sampled_from(RAW_SAMPLES).flatmap(flipped))
 def test_a_sample_with_any_byte_replaced_never_crashes(body: bytes) -> None:
     assert outcome(telematica.normalize, record(body)) != []
+
+
+@given(st.integers(min_value=978_307_200, max_value=4_102_444_799))  # 2001 to 2099
+def test_any_sane_signed_timestamp_is_the_event_time(seconds: int) -> None:
+    [event] = normalize(sample("telematica", "vehicle.soc"), {"svix-timestamp": str(seconds)})
+    assert event.time == format_utc(datetime.fromtimestamp(seconds, UTC))

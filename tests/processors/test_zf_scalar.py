@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from fleetwire.errors import RejectedRecord
 from processors import zf_scalar
 from processors.record import RawRecord
+from processors.timestamps import format_utc
 from schemas.canonical import CanonicalEvent
 from tests.support.golden_b import check_golden, events_of, transform
 from tests.support.mutations import damaged, flipped, json_values, outcome
@@ -294,3 +296,19 @@ RAW_SAMPLES = [p.read_bytes() for p in valid_samples("zf-scalar")]
 @given(st.sampled_from(RAW_SAMPLES).flatmap(flipped))
 def test_a_sample_with_any_byte_replaced_never_crashes(body: bytes) -> None:
     assert outcome(zf_scalar.normalize, record(body)) != []
+
+
+@given(
+    st.datetimes(min_value=datetime(2001, 1, 1), max_value=datetime(2099, 1, 1)),
+    st.integers(min_value=0, max_value=9_999_999),
+    st.integers(min_value=-12 * 60, max_value=14 * 60),
+)
+def test_registered_on_with_ticks_and_any_offset_becomes_the_same_utc_instant(
+    moment: datetime, ticks: int, minutes: int
+) -> None:
+    instant = moment.replace(microsecond=0, tzinfo=UTC) + timedelta(microseconds=ticks // 10)
+    local = instant.astimezone(timezone(timedelta(minutes=minutes)))
+    text = local.strftime("%Y-%m-%dT%H:%M:%S") + f".{ticks:07d}" + local.strftime("%z")
+    [event] = normalize(edit("unit.paired-v1", lambda d: d.update(registeredOn=text)))
+    assert event.time == format_utc(instant)
+    assert event.data.registered_at == event.time
