@@ -274,7 +274,9 @@ def _devices(ce_type: str) -> Handler:
             raise RejectedRecord(
                 "too-large",
                 f"telematica {payload.type} lists {len(payload.devices)} devices, more than "
-                f"the {MAX_DEVICES_PER_EVENT} one event may fan out to",
+                f"the {MAX_DEVICES_PER_EVENT} one event may fan out to; if Telematica "
+                "really sends such lists, raise processors.telematica.MAX_DEVICES_PER_EVENT "
+                "and replay",
             )
         events = []
         for index, device in enumerate(payload.devices):

@@ -52,7 +52,8 @@ def normalize(record: RawRecord) -> list[c.CanonicalEvent]:
         raise RejectedRecord(
             "too-large",
             f"zf-scalar batch holds {count} events, more than the {MAX_EVENTS_PER_BATCH} "
-            "one batch may fan out to; split it and replay",
+            "one batch may fan out to; if ZF really sends such batches, raise "
+            "processors.zf_scalar.MAX_EVENTS_PER_BATCH and replay",
         )
     return [_one(record, index, batch, raw) for index, raw in enumerate(batch.events_data)]
 
