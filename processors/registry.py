@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from processors import zubie
+from processors import smartcar, telematica, zf_scalar, zubie
 from processors.record import RawRecord
 from schemas.canonical import CanonicalEvent
 
@@ -12,4 +12,7 @@ Normalizer = Callable[[RawRecord], list[CanonicalEvent]]
 
 NORMALIZERS: dict[str, Normalizer] = {
     "zubie": zubie.normalize,
+    "zf-scalar": zf_scalar.normalize,
+    "telematica": telematica.normalize,
+    "smartcar": smartcar.normalize,
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from schemas import canonical as c
+from schemas.events import charging, connectivity, pairing, state
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,19 @@ EVENT_TYPES: dict[str, EventType] = _types(
     ("vehicle.trip.started", c.TripEvent, "trips"),
     ("vehicle.trip.ended", c.TripEvent, "trips"),
     ("vehicle.trip.tagged", c.TripEvent, "trips"),
+    ("device.paired", pairing.PairingEvent, "devices"),
+    ("device.pairing_failed", pairing.PairingEvent, "devices"),
+    ("device.unpaired", pairing.UnpairingEvent, "devices"),
+    ("charger.command.completed", charging.CommandEvent, "charging"),
+    ("vehicle.command.completed", charging.CommandEvent, "charging"),
+    ("vehicle.charging.changed", charging.ChargingChanged, "charging"),
+    ("vehicle.plug.changed", charging.PlugChanged, "charging"),
+    ("vehicle.battery.soc_reached", charging.SocReached, "charging"),
+    ("vehicle.connected", connectivity.ConnectionEvent, "connectivity"),
+    ("vehicle.disconnected", connectivity.ConnectionEvent, "connectivity"),
+    ("vehicle.connection.failed", connectivity.ConnectionErrorEvent, "connectivity"),
+    ("vehicle.connection.restored", connectivity.ConnectionErrorEvent, "connectivity"),
+    ("vehicle.state.reported", state.StateReport, "state"),
 )
 
 DOMAINS: tuple[str, ...] = tuple(sorted({t.domain for t in EVENT_TYPES.values()}))
