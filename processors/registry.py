@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from processors import azuga, zubie
+from processors import azuga, smartcar, telematica, zf_scalar, zubie
 from processors.record import RawRecord
 from schemas.canonical import CanonicalEvent
 
@@ -13,4 +13,7 @@ Normalizer = Callable[[RawRecord], list[CanonicalEvent]]
 NORMALIZERS: dict[str, Normalizer] = {
     "azuga": azuga.normalize,
     "zubie": zubie.normalize,
+    "zf-scalar": zf_scalar.normalize,
+    "telematica": telematica.normalize,
+    "smartcar": smartcar.normalize,
 }

@@ -51,8 +51,8 @@ def from_epoch_s(value: float, field: str) -> datetime:
 def _sane(moment: datetime, field: str, text: str) -> datetime:
     try:
         year = moment.astimezone(UTC).year
-    except OverflowError:  # year 1 or 9999 pushed past the calendar by its offset
-        year = 0
+    except OverflowError:  # year 1 or 9999 with an offset leaves datetime's range
+        year = moment.year
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise RejectedRecord("invalid-time", f"{field}: {text!r} is outside {MIN_YEAR}-{MAX_YEAR}")
     return moment

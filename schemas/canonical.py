@@ -35,6 +35,9 @@ class Vehicle(Canonical, frozen=True, kw_only=True):
     model: str | None = None
     year: int | None = None
     device_id: str | None = None
+    asset_id: str | None = None
+    sensor_vin: str | None = None  # a VIN as a sensor reports it: kept, never the subject
+    registration: str | None = None
 
 
 class Location(Canonical, frozen=True, kw_only=True):

@@ -9,7 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from schemas import canonical as c
-from schemas.events import assignments, devices, driving, health, location, trips
+from schemas.events import (
+    assignments,
+    charging,
+    connectivity,
+    devices,
+    driving,
+    health,
+    location,
+    pairing,
+    state,
+    trips,
+)
 
 # Where the JSON Schemas in schemas/json/ are published; `dataschema` points into it.
 SCHEMA_BASE_URL = "https://fleetwire.dev/schemas/"
@@ -57,6 +68,19 @@ EVENT_TYPES: dict[str, EventType] = _types(
     ("device.vehicle_changed", devices.DeviceVehicleChanged, "devices"),
     ("driver.vehicle.paired", assignments.DriverVehicleAssignment, "assignments"),
     ("driver.vehicle.unpaired", assignments.DriverVehicleAssignment, "assignments"),
+    ("device.paired", pairing.PairingEvent, "devices"),
+    ("device.pairing_failed", pairing.PairingEvent, "devices"),
+    ("device.unpaired", pairing.UnpairingEvent, "devices"),
+    ("charger.command.completed", charging.CommandEvent, "charging"),
+    ("vehicle.command.completed", charging.CommandEvent, "charging"),
+    ("vehicle.charging.changed", charging.ChargingChanged, "charging"),
+    ("vehicle.plug.changed", charging.PlugChanged, "charging"),
+    ("vehicle.battery.soc_reached", charging.SocReached, "charging"),
+    ("vehicle.connected", connectivity.ConnectionEvent, "connectivity"),
+    ("vehicle.disconnected", connectivity.ConnectionEvent, "connectivity"),
+    ("vehicle.connection.failed", connectivity.ConnectionErrorEvent, "connectivity"),
+    ("vehicle.connection.restored", connectivity.ConnectionErrorEvent, "connectivity"),
+    ("vehicle.state.reported", state.StateReport, "state"),
 )
 
 DOMAINS: tuple[str, ...] = tuple(sorted({t.domain for t in EVENT_TYPES.values()}))

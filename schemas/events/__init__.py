@@ -1,1 +1,1 @@
-"""The `data` structs of the canonical event types, one module per domain."""
+"""Canonical `data` structs, one module per family of event types."""

@@ -26,7 +26,14 @@ from schemas.catalog import EVENT_TYPES
 from tests.support.samples import valid_samples
 
 PROVIDERS = sorted(NORMALIZERS)
-KINDS = {"invalid-json", "invalid-payload", "unsupported-event", "invalid-time", "no-subject"}
+KINDS = {
+    "invalid-json",
+    "invalid-payload",
+    "unsupported-event",
+    "invalid-time",
+    "no-subject",
+    "too-large",
+}
 UTC_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
