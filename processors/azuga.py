@@ -8,9 +8,6 @@ no VIN: the subject is `azuga:vehicle:{entityId}`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
-
-import msgspec
 
 from fleetwire.errors import RejectedRecord
 from processors import event
@@ -24,11 +21,10 @@ PROVIDER = "azuga"
 PAIRING_TYPES = {"pair": "driver.vehicle.paired", "unpair": "driver.vehicle.unpaired"}
 
 Handler = Callable[[RawRecord], c.CanonicalEvent]
-T = TypeVar("T")
 
 
 def normalize(record: RawRecord) -> list[c.CanonicalEvent]:
-    message_type = _decode(a.ENVELOPE, record.body, "azuga body").message_type
+    message_type = event.decode(a.ENVELOPE, record.body, "azuga body").message_type
     handler = HANDLERS.get(message_type)
     if handler is None:
         raise RejectedRecord(
@@ -37,15 +33,8 @@ def normalize(record: RawRecord) -> list[c.CanonicalEvent]:
     return [handler(record)]
 
 
-def _decode(decoder: msgspec.json.Decoder[T], body: bytes, what: str) -> T:
-    try:
-        return decoder.decode(body)
-    except event.DECODE_ERRORS as exc:
-        raise event.decode_error(exc, body, what) from None
-
-
 def _vehicle_pairing(record: RawRecord) -> c.CanonicalEvent:
-    body = _decode(a.VEHICLE_PAIRING, record.body, "azuga VEHICLE_PAIRING")
+    body = event.decode(a.VEHICLE_PAIRING, record.body, "azuga VEHICLE_PAIRING")
     ce_type = PAIRING_TYPES.get(body.action.strip().lower())
     if ce_type is None:
         raise RejectedRecord(
