@@ -28,6 +28,11 @@ STOP_SIGNALS = frozenset({signal.SIGTERM, signal.SIGINT})
 SHUTDOWN_GRACE_S = 10.0
 
 
+def drain_grace_s(settings: Settings) -> float:
+    """How long a stopping process waits for the requests it has started."""
+    return max(SHUTDOWN_GRACE_S, settings.publish_timeout_s + 2)
+
+
 def hold_stop_signals() -> None:
     """Hold SIGTERM/SIGINT back until `serve` has its handlers, which it releases them to.
 
@@ -85,7 +90,7 @@ async def serve(
         return not stop.is_set() and await publisher.ready()
 
     handler = WebhookHandler(config, publisher)
-    grace_s = max(SHUTDOWN_GRACE_S, settings.publish_timeout_s + 2)
+    grace_s = drain_grace_s(settings)
     webhooks = web.AppRunner(
         webhook_app(handler, settings.max_body_bytes),
         access_log=None,

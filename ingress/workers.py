@@ -36,7 +36,13 @@ from prometheus_client import CollectorRegistry, multiprocess
 from fleetwire import logs
 from fleetwire.errors import FleetwireError
 from fleetwire.settings import Settings
-from ingress.server import STOP_SIGNALS, build_config, hold_stop_signals, serve
+from ingress.server import (
+    STOP_SIGNALS,
+    build_config,
+    drain_grace_s,
+    hold_stop_signals,
+    serve,
+)
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +109,7 @@ def _supervise(settings: Settings, directory: str) -> int:
         for worker in workers:
             worker.start()
         log.info(
-            "ingress: %d workers on port %d, admin port %d",
+            "ingress: starting %d workers on port %d, admin port %d",
             len(workers),
             settings.http_port,
             settings.admin_port_for("ingress"),
@@ -147,8 +153,7 @@ def _stop(workers: Sequence[BaseProcess], settings: Settings) -> None:
     for worker in workers:
         if worker.exitcode is None and worker.pid is not None:
             os.kill(worker.pid, signal.SIGTERM)
-    # Same grace as each worker's own drain (see ingress.server), plus a margin.
-    deadline_s = max(10.0, settings.publish_timeout_s + 2) + STOP_MARGIN_S
+    deadline_s = drain_grace_s(settings) + STOP_MARGIN_S
     for worker in workers:
         worker.join(deadline_s)
         if worker.exitcode is None:

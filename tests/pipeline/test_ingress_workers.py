@@ -92,7 +92,7 @@ async def test_a_stop_while_the_workers_start_is_a_clean_exit(
 ) -> None:
     service, _, _ = start(prefix, tmp_path, workers=2)
     deadline = time.monotonic() + 30
-    while "workers on port" not in service.output():  # spawned, still importing
+    while "workers on port" not in service.output():  # spawned, still starting
         assert time.monotonic() < deadline, service.output()
         await asyncio.sleep(0.02)
     service.process.send_signal(signal.SIGTERM)
