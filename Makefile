@@ -6,11 +6,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BROKER := deploy/kafka/broker.sh
 
-.PHONY: help venv kafka kafka-stop run test lint bench topics clean
+.PHONY: help venv tools kafka kafka-stop run test lint bench topics clean
 
 help:
 	@echo "make run         start kafka, topics, ingress and processors (Ctrl-C stops all)"
 	@echo "make test        the whole test suite against a real local broker"
+	@echo "make tools       install promtool/prometheus for the monitoring tests (if missing)"
 	@echo "make lint        ruff and mypy (strict)"
 	@echo "make kafka       start the local broker (idempotent); make kafka-stop stops it"
 	@echo "make bench       the benchmark"
@@ -25,6 +26,9 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+tools:
+	@deploy/local/tools.sh
+
 kafka:
 	@$(BROKER) start
 
@@ -37,7 +41,7 @@ topics: venv
 run: venv
 	@deploy/local/run.sh
 
-test: venv
+test: venv tools
 	@deploy/local/test.sh $(PYTEST_ARGS)
 
 lint: venv
