@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 # `*_created` gauges would double the series of every counter and histogram, tell Prometheus
 # nothing it uses, and vanish when the ingress runs several workers; leave them out always.
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]  # untyped upstream
 
 Readiness = Callable[[], Awaitable[bool]]
 
