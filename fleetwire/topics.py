@@ -8,6 +8,8 @@ be applied safely (fewer replicas than declared) is reported, never forced.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -31,6 +33,9 @@ DLQ_PARTITIONS = 1  # dead letters are rare; one partition keeps them in arrival
 # of the largest body the ingress accepts.
 RECORD_HEADROOM_BYTES = 64 * 1024
 DYNAMIC_TOPIC_CONFIG = 1  # DescribeConfigs config_source: set on the topic itself
+# Brokers apply new topics, partitions and configs shortly after the controller accepted
+# them; how long to wait for the change to be visible before calling it not applied.
+SETTLE_TIMEOUT_S = 15.0
 
 
 @dataclass(frozen=True)
@@ -309,7 +314,9 @@ async def check_topics(bootstrap_servers: str, specs: list[TopicSpec]) -> list[D
     return [d for s in specs for d in find_drift(s, observed.get(s.name))]
 
 
-async def apply_topics(bootstrap_servers: str, specs: list[TopicSpec]) -> Reconciliation:
+async def apply_topics(
+    bootstrap_servers: str, specs: list[TopicSpec], settle_s: float = SETTLE_TIMEOUT_S
+) -> Reconciliation:
     """Bring every topic in line with its declaration where that is safe; idempotent."""
     async with TopicAdmin(bootstrap_servers) as admin:
         observed = await admin.observe(s.name for s in specs)
@@ -326,7 +333,17 @@ async def apply_topics(bootstrap_servers: str, specs: list[TopicSpec]) -> Reconc
             if configs:
                 await admin.set_config(topic, configs)
             fixed.extend(drifts)
-        # What is left is what could not be applied (or what someone changed meanwhile).
-        after = await admin.observe(s.name for s in specs)
-    remaining = [d for s in specs for d in find_drift(s, after.get(s.name))]
+        remaining = await _settled(admin, specs, settle_s)
     return Reconciliation(created, fixed, remaining)
+
+
+async def _settled(admin: TopicAdmin, specs: list[TopicSpec], settle_s: float) -> list[Drift]:
+    """The drift left once the changes are visible; what could not be applied, or what
+    someone else changed meanwhile."""
+    deadline = time.monotonic() + settle_s
+    while True:
+        after = await admin.observe(s.name for s in specs)
+        remaining = [d for s in specs for d in find_drift(s, after.get(s.name))]
+        if all(not d.fixable for d in remaining) or time.monotonic() >= deadline:
+            return remaining
+        await asyncio.sleep(0.2)

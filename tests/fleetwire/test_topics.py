@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -218,6 +220,13 @@ async def describe(names: list[str]) -> dict[str, tuple[int, dict[str, str]]]:
         await admin.close()
 
 
+def wait_for(condition: Callable[[], bool], timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the broker did not apply the change in time"
+        time.sleep(0.2)
+
+
 async def admin_do(action: str, *args: object) -> None:
     admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
     await admin.start()
@@ -291,6 +300,11 @@ def test_drift_is_reported_then_applied_keeping_other_topic_settings(
                 )
             ],
         )
+    )
+
+    # Brokers apply a config change shortly after accepting it.
+    wait_for(
+        lambda: asyncio.run(describe([canonical]))[canonical][1]["cleanup.policy"] == "compact"
     )
 
     check = run(["topics", "--check"], env)
