@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BROKER := deploy/kafka/broker.sh
 
-.PHONY: help venv tools kafka kafka-stop run test lint bench topics clean
+.PHONY: help venv tools kafka kafka-stop run test lint bench topics schemas clean
 
 help:
 	@echo "make run         start kafka, topics, ingress and processors (Ctrl-C stops all)"
@@ -15,13 +15,14 @@ help:
 	@echo "make lint        ruff and mypy (strict)"
 	@echo "make kafka       start the local broker (idempotent); make kafka-stop stops it"
 	@echo "make bench       the benchmark"
+	@echo "make schemas     regenerate the JSON Schemas in schemas/json/ from the structs"
 
 $(STAMP): pyproject.toml
 	@echo "setting up $(VENV) with $(PYTHON)..."
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "fleetwire needs Python 3.11")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install -q --upgrade pip
-	@$(BIN)/python -m pip install -q -e '.[dev]'
+	@$(BIN)/python -m pip install -q -e '.[dev]' > $(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }
 	@touch $(STAMP)
 
 venv: $(STAMP)
@@ -51,6 +52,9 @@ lint: venv
 
 bench: venv
 	@$(BIN)/python -m bench
+
+schemas: venv
+	@$(BIN)/python -m schemas.jsonschema
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

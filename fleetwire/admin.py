@@ -44,13 +44,13 @@ def admin_app(ready: Readiness, registry: CollectorRegistry = REGISTRY) -> web.A
     return app
 
 
-async def start_admin(
-    runner: web.AppRunner, host: str, port: int, kind: str
-) -> int:
+async def start_admin(runner: web.AppRunner, host: str, port: int, kind: str) -> int:
     """Start the admin site; return the bound port (useful when `port` is 0)."""
     site = web.TCPSite(runner, host, port)
     await site.start()
-    server = site._server  # aiohttp exposes the bound port only through the server
-    bound = server.sockets[0].getsockname()[1] if server and server.sockets else port
+    # aiohttp exposes the bound port only through the asyncio server it wraps.
+    server = site._server
+    sockets = getattr(server, "sockets", None) or ()
+    bound = sockets[0].getsockname()[1] if sockets else port
     log.info("%s admin listening on http://%s:%d (/healthz /readyz /metrics)", kind, host, bound)
     return int(bound)

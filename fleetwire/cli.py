@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import sys
 from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
+import uvloop
+
 from fleetwire import logs
 from fleetwire.errors import FleetwireError
+from fleetwire.provision import provision
 from fleetwire.settings import Settings
+from fleetwire.tools.send import send
+from fleetwire.tools.tail import tail
+from ingress.main import run_ingress
+from processors.main import run_processor
 
 log = logging.getLogger("fleetwire")
 
@@ -26,8 +32,12 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("ingress", help="run the HTTP ingress")
     process = commands.add_parser("process", help="run a processor (consumer group member)")
-    process.add_argument("--provider", action="append", metavar="NAME",
-                         help="provider to process (repeatable; default: all)")
+    process.add_argument(
+        "--provider",
+        action="append",
+        metavar="NAME",
+        help="provider to process (repeatable; default: all)",
+    )
     topics = commands.add_parser(
         "topics", help="create the topics the pipeline uses and apply their declared settings"
     )
@@ -41,7 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     send.add_argument("file", type=Path, help="payload file, sent byte for byte")
     send.add_argument("--url", help="webhook URL (default: local ingress /webhooks/SOURCE)")
     tail = commands.add_parser("tail", help="print canonical events as they arrive")
-    tail.add_argument("pattern", nargs="?", default="*", help="event type glob, e.g. 'vehicle.trip.*'")
+    tail.add_argument(
+        "pattern", nargs="?", default="*", help="event type glob, e.g. 'vehicle.trip.*'"
+    )
     tail.add_argument("--from-beginning", action="store_true", help="start at the oldest event")
     tail.add_argument("--limit", type=int, help="stop after this many events")
     return parser
@@ -62,23 +74,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "ingress":
-        from ingress.main import run_ingress
         return run_ingress(settings)
     if args.command == "process":
-        from processors.main import run_processor
         return run_processor(settings, args.provider)
     if args.command == "topics":
-        from fleetwire.provision import provision
         return _run(provision(settings, args.check))
     if args.command == "send":
-        from fleetwire.tools.send import send
         return _run(send(settings, args.source, args.file, args.url))
     if args.command == "tail":
-        from fleetwire.tools.tail import tail
         return _run(tail(settings, args.pattern, args.from_beginning, args.limit))
     raise AssertionError(args.command)
 
 
 def _run(coroutine: Coroutine[Any, Any, int]) -> int:
-    import uvloop
     return uvloop.run(coroutine)

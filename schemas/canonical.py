@@ -19,7 +19,7 @@ class Canonical(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     """Base of every canonical struct."""
 
 
-class Vehicle(Canonical, kw_only=True):
+class Vehicle(Canonical, frozen=True, kw_only=True):
     """Every identifier the provider reported for the vehicle (or the trailer, or charger).
 
     `vin` is the reported VIN, trimmed and uppercased; `vin_valid` says whether it passed
@@ -35,9 +35,12 @@ class Vehicle(Canonical, kw_only=True):
     model: str | None = None
     year: int | None = None
     device_id: str | None = None
+    asset_id: str | None = None
+    sensor_vin: str | None = None  # a VIN as a sensor reports it: kept, never the subject
+    registration: str | None = None
 
 
-class Location(Canonical, kw_only=True):
+class Location(Canonical, frozen=True, kw_only=True):
     latitude: float
     longitude: float
     address: str | None = None
@@ -45,51 +48,22 @@ class Location(Canonical, kw_only=True):
     speed_kmh: float | None = None
 
 
-class EventData(Canonical, kw_only=True):
+class EventData(Canonical, frozen=True, kw_only=True):
     """Base of every `data` struct: the vehicle is always there, if only as empty ids."""
 
     vehicle: Vehicle
 
 
-class Trip(Canonical, kw_only=True):
-    """A trip as far as it is known when the event is sent (a start knows little)."""
-
-    id: str | None = None
-    key: str | None = None
-    started_at: str | None = None
-    ended_at: str | None = None
-    start_location: Location | None = None
-    end_location: Location | None = None
-    distance_km: float | None = None
-    duration_s: float | None = None
-    max_speed_kmh: float | None = None
-    idle_time_s: float | None = None
-    hard_brakes: int | None = None
-    rapid_accelerations: int | None = None
-    start_address: str | None = None
-    end_address: str | None = None
-    tags: tuple[str, ...] = ()
-
-
-class TripEvent(EventData, kw_only=True):
-    """vehicle.trip.started / vehicle.trip.ended / vehicle.trip.tagged."""
-
-    trip: Trip
-    location: Location | None = None
-    fuel_level_percent: float | None = None
-    battery_voltage: float | None = None
-
-
 class CanonicalEvent(msgspec.Struct, frozen=True, kw_only=True):
     """The CloudEvents 1.0 envelope in structured JSON mode."""
 
-    specversion: Literal["1.0"] = SPEC_VERSION
+    specversion: Literal["1.0"] = "1.0"
     id: str
     source: str
     type: str
     time: str
     subject: str
-    datacontenttype: Literal["application/json"] = DATA_CONTENT_TYPE
+    datacontenttype: Literal["application/json"] = "application/json"
     dataschema: str
     provider: str
     providereventtype: str
