@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
-import subprocess
 import sys
 import time
 import traceback
@@ -19,7 +16,7 @@ from typing import Any
 
 import uvloop
 
-from bench import broker, drain, endtoend, loadtest, machine, mix, report
+from bench import broker, drain, endtoend, loadtest, machine, mix, report, wrk
 from bench.context import RESULTS, Options, Run, say
 
 PHASES = ("ceiling", "ingress", "scaling", "drain", "e2e")
@@ -69,16 +66,6 @@ def _options(args: argparse.Namespace) -> Options:
     )
 
 
-def ensure_wrk() -> None:
-    if shutil.which("wrk"):
-        return
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        raise SystemExit("bench: wrk is missing; install it (Debian: apt-get install -y wrk)")
-    say("installing wrk from Debian's packages")
-    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "wrk"]):
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
-
-
 def attempt(run: Run, name: str, phase: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """Run a phase; a failure is reported in the figures and the next phase still runs."""
     try:
@@ -103,7 +90,7 @@ def main() -> int:
     workdir.mkdir(parents=True, exist_ok=True)
 
     if {"ceiling", "ingress", "scaling"} & set(chosen):
-        ensure_wrk()
+        wrk.ensure_installed()
     bootstrap = broker.bootstrap_servers()
     say(f"broker {bootstrap}; logs and scripts in {workdir}")
     sources_path = workdir / "sources.toml"

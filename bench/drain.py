@@ -116,7 +116,8 @@ def _figures(samples: list[tuple[float, int, float]], expect: int) -> dict[str, 
         }
     first, last = moving[0], moving[-1]
     span = last[0] - first[0]
-    steady = (last[1] - first[1]) / span if span > 0 else 0.0
+    moved = last[1] - first[1]
+    steady = moved / span if span > 0 else 0.0
     return {
         "events_per_s": round(steady, 1),
         "events_per_s_incl_startup": round(last[1] / last[0], 1),
@@ -125,6 +126,9 @@ def _figures(samples: list[tuple[float, int, float]], expect: int) -> dict[str, 
         "committed": last[1],
         "complete": last[1] >= expect,
         "processor_cpu_percent": round(100 * (last[2] - first[2]) / span, 1) if span else None,
+        "processor_cpu_us_per_event": round(1e6 * (last[2] - first[2]) / moved, 1)
+        if moved
+        else None,
     }
 
 

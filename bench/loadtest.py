@@ -56,6 +56,8 @@ def measure(
         "error_detail": result.errors,
         "server_processes": service.processes(),
         "server_cpu_percent": round(100 * server_cpu / result.duration_s, 1),
+        # CPU per request moves less than requests/s when other work shares the machine
+        "server_cpu_us_per_request": round(1e6 * server_cpu / max(result.requests, 1), 1),
         "loadgen_cpu_percent": round(100 * done.cpu_s / result.duration_s, 1),
         **load,
     }

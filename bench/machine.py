@@ -66,7 +66,8 @@ def _wrk_version() -> str | None:
         return None
     done = subprocess.run([wrk, "-v"], capture_output=True, text=True, check=False)  # noqa: S603
     first = (done.stdout or done.stderr).strip().splitlines()
-    return first[0] if first else None
+    # "wrk debian/4.1.0-3+b2 [epoll] Copyright (C) 2012 Will Glozer": up to the bracket
+    return first[0].split("[", 1)[0].strip() if first else None
 
 
 def _git(*args: str) -> str:

@@ -160,6 +160,7 @@ HEADERS = (
     "max ms",
     "errors",
     "server CPU",
+    "CPU us/item",
     "loadgen CPU",
 )
 
@@ -172,71 +173,67 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}%"
 
 
+def _row(
+    label: str,
+    rate: str,
+    latency: Mapping[str, float] | None = None,
+    errors: int | None = None,
+    cpu: tuple[float | None, float | None, float | None] | None = None,
+) -> list[str]:
+    """One table row: latency in ms; cpu as (server %, server us per item, loadgen %)."""
+    cells = [label, rate]
+    cells += (
+        ["", "", "", ""]
+        if latency is None
+        else [_n(latency[k], 1) for k in ("p50", "p99", "p999", "max")]
+    )
+    cells.append("" if errors is None else str(errors))
+    cells += ["", "", ""] if cpu is None else [_pct(cpu[0]), _n(cpu[1], 0), _pct(cpu[2])]
+    return cells
+
+
+def _failed(label: str, phase: Mapping[str, Any]) -> list[str]:
+    return _row(label, f"failed: {phase.get('error', 'no event matched')}")
+
+
 def _http_row(label: str, phase: Mapping[str, Any] | None) -> list[str] | None:
     if phase is None:
         return None
     if "error" in phase:
-        return [label, f"failed: {phase['error']}", "", "", "", "", "", "", ""]
-    latency = phase["latency_ms"]
-    return [
-        label,
-        f"{_n(phase['rps'])} req/s",
-        _n(latency["p50"], 1),
-        _n(latency["p99"], 1),
-        _n(latency["p999"], 1),
-        _n(latency["max"], 1),
-        str(phase["errors"]),
-        _pct(phase["server_cpu_percent"]),
-        _pct(phase["loadgen_cpu_percent"]),
-    ]
+        return _failed(label, phase)
+    cpu = (
+        phase["server_cpu_percent"],
+        phase.get("server_cpu_us_per_request"),
+        phase["loadgen_cpu_percent"],
+    )
+    return _row(label, f"{_n(phase['rps'])} req/s", phase["latency_ms"], phase["errors"], cpu)
 
 
 def _drain_row(label: str, phase: Mapping[str, Any] | None) -> list[str] | None:
     if phase is None:
         return None
     if "error" in phase:
-        return [label, f"failed: {phase['error']}", "", "", "", "", "", "", ""]
-    missing = phase["records"] - phase["canonical_readable"]
-    return [
-        label,
-        f"{_n(phase['events_per_s'])} ev/s",
-        "",
-        "",
-        "",
-        "",
-        str(max(0, missing)),
-        _pct(phase.get("processor_cpu_percent")),
-        "",
-    ]
+        return _failed(label, phase)
+    missing = max(0, phase["records"] - phase["canonical_readable"])
+    cpu = (phase.get("processor_cpu_percent"), phase.get("processor_cpu_us_per_event"), None)
+    return _row(label, f"{_n(phase['events_per_s'])} ev/s", None, missing, cpu)
 
 
 def _e2e_row(label: str, phase: Mapping[str, Any] | None) -> list[str] | None:
     if phase is None:
         return None
     if "error" in phase or phase.get("e2e_ms") is None:
-        return [
-            label,
-            f"failed: {phase.get('error', 'no event matched')}",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-        ]
-    e2e = phase["e2e_ms"]
-    return [
-        label,
-        f"{_n(phase['sent_rps'])} req/s",
-        _n(e2e["p50"], 1),
-        _n(e2e["p99"], 1),
-        _n(e2e["p999"], 1),
-        _n(e2e["max"], 1),
-        str(phase["not_accepted"] + phase["missing"]),
-        "",
-        "",
-    ]
+        return _failed(label, phase)
+    errors = phase["not_accepted"] + phase["missing"]
+    return _row(label, f"{_n(phase['sent_rps'])} req/s", phase["e2e_ms"], errors)
+
+
+def _workers_label(phase: Mapping[str, Any] | None, workers: int) -> str:
+    label = f"ingress, {workers} worker{'s' if workers > 1 else ''}"
+    processes = None if phase is None else phase.get("server_processes")
+    if processes is not None and processes != workers:
+        label += f" ({processes} process{'es' if processes > 1 else ''})"
+    return label
 
 
 def rows(results: Results) -> list[list[str]]:
@@ -251,13 +248,13 @@ def rows(results: Results) -> list[list[str]]:
         (_http_row, "ceiling (verify + 200)", phases.get("ceiling")),
         (
             _http_row,
-            "ingress, 1 worker",
+            _workers_label(_get(results, "ingress", "full_speed"), 1),
             _get(results, "ingress", "full_speed") or phases.get("ingress"),
         ),
         (_http_row, slow_label, slow),
         (
             _http_row,
-            "ingress, 2 workers",
+            _workers_label(_get(results, "ingress_2_workers", "full_speed"), 2),
             _get(results, "ingress_2_workers", "full_speed") or phases.get("ingress_2_workers"),
         ),
         (_drain_row, "processor, at-least-once", phases.get("drain_at_least_once")),

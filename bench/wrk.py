@@ -11,6 +11,7 @@ through its FFI because wrk offers no clock of its own.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -18,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.context import say
 from bench.mix import SignedRequest
 
 RESULT_MARK = "BENCH-RESULT "
@@ -131,6 +133,17 @@ def lua_script(requests: Sequence[SignedRequest], rate_per_thread: float | None 
         parts.append(_PACE.replace("{interval_us}", repr(1e6 / rate_per_thread)))
     parts.append(_DONE.replace("{mark}", RESULT_MARK))
     return "".join(parts)
+
+
+def ensure_installed() -> None:
+    """Install wrk from Debian's packages when it is missing and this is root on Debian."""
+    if shutil.which("wrk"):
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        raise SystemExit("bench: wrk is missing; install it (Debian: apt-get install -y wrk)")
+    say("installing wrk from Debian's packages")
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "wrk"]):
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
 
 
 @dataclass(frozen=True)
