@@ -6,14 +6,15 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BROKER := deploy/kafka/broker.sh
 
-.PHONY: help venv kafka kafka-stop run test lint bench topics clean
+.PHONY: help venv kafka kafka-stop run test lint bench profile topics clean
 
 help:
 	@echo "make run         start kafka, topics, ingress and processors (Ctrl-C stops all)"
 	@echo "make test        the whole test suite against a real local broker"
 	@echo "make lint        ruff and mypy (strict)"
 	@echo "make kafka       start the local broker (idempotent); make kafka-stop stops it"
-	@echo "make bench       the benchmark"
+	@echo "make bench       the benchmark (bench/README.md); figures in bench/results/"
+	@echo "make profile     py-spy flame graphs of the ingress and processor under load"
 
 $(STAMP): pyproject.toml
 	@echo "setting up $(VENV) with $(PYTHON)..."
@@ -46,7 +47,10 @@ lint: venv
 	@$(BIN)/mypy
 
 bench: venv
-	@$(BIN)/python -m bench
+	@$(BIN)/python -m bench $(BENCH_ARGS)
+
+profile: venv
+	@$(BIN)/python -m bench.profile $(PROFILE_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

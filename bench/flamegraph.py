@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
 
-from bench.stacks import Stack, is_project
+from bench.stacks import Stack, kind
 
 WIDTH = 1800
 ROW = 17
@@ -40,12 +40,11 @@ def _depth(node: Node) -> int:
     return 1 + max((_depth(c) for c in node.children.values()), default=0)
 
 
+COLORS = {"project": "#f4a259", "library": "#8ecae6", "stdlib": "#cfd2d6"}
+
+
 def _color(name: str) -> str:
-    if is_project(name):
-        return "#f4a259"
-    if "site-packages" in name:
-        return "#8ecae6"
-    return "#cfd2d6"
+    return COLORS[kind(name)]
 
 
 def svg(stacks: Sequence[Stack], title: str) -> str:

@@ -8,15 +8,25 @@ shares below are shares of CPU time.
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^()]*?)(?::(?P<line>\d+))?\)$")
 PROJECT_PACKAGES = ("fleetwire", "ingress", "processors", "schemas", "bench")
-# Frames of the event loop's run method; with uvloop, whatever runs inside its C code
+# Functions that run the event loop; with uvloop, whatever runs inside its C code
 # (polling, transports, scheduling) is charged to them.
-LOOP_FILES = ("asyncio/runners.py", "asyncio/base_events.py", "asyncio/events.py")
+LOOP_FUNCTIONS = frozenset(
+    {
+        "Runner.run",
+        "run_app",
+        "BaseEventLoop.run_forever",
+        "BaseEventLoop.run_until_complete",
+        "BaseEventLoop._run_once",
+        "Handle._run",
+    }
+)
 _PROJECT_FILE = re.compile(rf"(?:^|/)(?:{'|'.join(PROJECT_PACKAGES)})/[^/]+\.py$")
 
 
@@ -54,17 +64,32 @@ def is_project(function: str) -> bool:
     return "site-packages" not in path and bool(_PROJECT_FILE.search(path))
 
 
+def _top_module(path: str) -> str:
+    """`aiohttp` of `aiohttp/web.py` (py-spy's short form) or of `.../site-packages/aiohttp/...`."""
+    if "site-packages/" in path:
+        path = path.split("site-packages/", 1)[1]
+    elif "/lib/python" in path:
+        path = path.split("/lib/python", 1)[1].partition("/")[2]
+    first = path.lstrip("/").split("/", 1)[0]
+    return first.removesuffix(".py") or "?"
+
+
 def area(function: str) -> str:
     """Where a function lives: a project module, a third-party package, or the stdlib."""
     path = file_of(function)
     if is_project(function):
         return path[path.rfind("/", 0, path.rfind("/")) + 1 :].removesuffix(".py")
-    if "site-packages/" in path:
-        return path.split("site-packages/", 1)[1].split("/", 1)[0].removesuffix(".py")
-    parts = [p for p in path.split("/") if p]
-    if "lib" in parts and parts.index("lib") + 2 < len(parts):  # .../lib/python3.11/x/...
-        parts = parts[parts.index("lib") + 2 :]
-    return f"stdlib {parts[0].removesuffix('.py')}" if parts else "?"
+    top = _top_module(path)
+    if top in sys.stdlib_module_names or top.startswith("<"):
+        return f"stdlib {top}"
+    return top
+
+
+def kind(function: str) -> str:
+    """ "project", "stdlib" or "library": what a frame's colour in a flame graph says."""
+    if is_project(function):
+        return "project"
+    return "stdlib" if area(function).startswith("stdlib") else "library"
 
 
 def self_time(stacks: Iterable[Stack]) -> Counter[str]:
@@ -96,7 +121,8 @@ def by_area(stacks: Iterable[Stack]) -> Counter[str]:
 
 
 def _is_loop(function: str) -> bool:
-    return file_of(function).endswith(LOOP_FILES)
+    found = FRAME.match(function)
+    return found is not None and found["function"] in LOOP_FUNCTIONS
 
 
 def by_task(stacks: Iterable[Stack]) -> Counter[str]:
