@@ -23,6 +23,8 @@ class Options:
     duration_s: float = 15.0  # each wrk measurement
     warmup_s: float = 3.0
     connections: int = 50
+    # a paced run needs spare connections, or slow answers would hold sends back
+    paced_connections: int = 200
     threads: int = 1
     drain_records: int = 50_000
     drain_timeout_s: float = 120.0

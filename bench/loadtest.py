@@ -31,7 +31,8 @@ def measure(
     run: Run, service: services.Service, url: str, name: str, rate: float | None = None
 ) -> dict[str, Any]:
     options = run.options
-    load = {"connections": options.connections, "threads": options.threads}
+    connections = options.connections if rate is None else options.paced_connections
+    load = {"connections": connections, "threads": options.threads}
     if rate is None:
         say(f"{name}: warming up {options.warmup_s:.0f}s")
         wrk.run(url, script(run, f"{name}-warmup"), duration_s=options.warmup_s, **load)

@@ -87,7 +87,7 @@ def targets(results: Results) -> list[Target]:
             f"ingress p99 <= {INGRESS_P99_MS:.0f} ms at 80% of its maximum rate",
             "-" if p99 is None else f"{p99:.1f} ms",
             _judge(None if p99 is None else p99 <= INGRESS_P99_MS and slow["errors"] == 0),
-            "" if slow is None or slow["errors"] == 0 else f"{slow['errors']} errors",
+            _paced_note(slow),
         )
     )
 
@@ -132,10 +132,24 @@ def targets(results: Results) -> list[Target]:
     return found
 
 
+def _paced_note(slow: Mapping[str, Any] | None) -> str:
+    if slow is None:
+        return ""
+    notes = []
+    if slow["errors"]:
+        notes.append(f"{slow['errors']} errors")
+    offered = slow.get("offered_rps")
+    if offered and slow["rps"] < 0.95 * offered:
+        notes.append(f"only {slow['rps']:,.0f} of {offered:,.0f}/s answered")
+    return ", ".join(notes)
+
+
 def _e2e_note(e2e: Mapping[str, Any] | None) -> str:
     if e2e is None:
         return ""
     notes = []
+    if e2e.get("delivery") == "exactly-once" and e2e.get("transactions_seen") is False:
+        notes.append("exactly-once requested, no transactions seen")
     if e2e["sent_rps"] < 0.95 * E2E_RATE:
         notes.append(f"only {e2e['sent_rps']:,.0f}/s sent")
     if e2e["not_accepted"]:
@@ -228,6 +242,11 @@ def _e2e_row(label: str, phase: Mapping[str, Any] | None) -> list[str] | None:
     return _row(label, f"{_n(phase['sent_rps'])} req/s", phase["e2e_ms"], errors)
 
 
+def _e2e_label(phase: Mapping[str, Any] | None) -> str:
+    delivery = None if phase is None else phase.get("delivery")
+    return "end to end, 200 -> readable" + (f" ({delivery})" if delivery else "")
+
+
 def _workers_label(phase: Mapping[str, Any] | None, workers: int) -> str:
     label = f"ingress, {workers} worker{'s' if workers > 1 else ''}"
     processes = None if phase is None else phase.get("server_processes")
@@ -259,7 +278,7 @@ def rows(results: Results) -> list[list[str]]:
         ),
         (_drain_row, "processor, at-least-once", phases.get("drain_at_least_once")),
         (_drain_row, "processor, exactly-once", phases.get("drain_exactly_once")),
-        (_e2e_row, "end to end (200 -> readable)", phases.get("e2e")),
+        (_e2e_row, _e2e_label(phases.get("e2e")), phases.get("e2e")),
     ]
     return [row for render, label, phase in candidates if (row := render(label, phase))]
 

@@ -8,8 +8,8 @@ import pytest
 
 from bench import report
 from bench.drain import _figures as drain_figures
-from bench.endtoend import Sent
 from bench.endtoend import _figures as e2e_figures
+from bench.sender import Sent
 
 
 def http(rps: float, p99: float = 5.0, errors: int = 0) -> dict[str, Any]:
@@ -119,9 +119,19 @@ def test_e2e_leaves_out_the_warm_up_and_counts_what_never_arrived() -> None:
     sent = [Sent(i, 200, 10.0 + i / 100, 10.01 + i / 100) for i in range(10)]
     sent.append(Sent(10, 503, 10.1, 10.2))
     seen = {i: 10.01 + i / 100 + 0.05 for i in range(2, 9)}
-    figures = e2e_figures(sent, seen, warm=2, rate=100, worst_lag=0.0, delivery="exactly-once")
+    figures = e2e_figures(sent, seen, warm=2, rate=100, delivery="exactly-once")
     assert figures["sent"] == 9
     assert figures["not_accepted"] == 1
     assert figures["matched"] == 7
     assert figures["missing"] == 1
     assert figures["e2e_ms"]["p50"] == pytest.approx(50)
+
+
+def test_a_paced_run_that_fell_short_says_so() -> None:
+    slow = {**http(600, p99=10), "offered_rps": 800.0}
+    target = next(
+        t
+        for t in report.targets(results(ingress={"at_80_percent": slow}))
+        if t.name.startswith("ingress p99")
+    )
+    assert "only 600 of 800/s answered" in target.note
