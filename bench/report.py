@@ -48,6 +48,13 @@ def derived(results: Results) -> dict[str, float | None]:
         "ingress_to_ceiling": rounded(
             ratio(_get(results, "ingress", "full_speed", "rps"), _get(results, "ceiling", "rps"))
         ),
+        # what the requests/s ratio would be with a core each: steadier on a shared machine
+        "ingress_to_ceiling_by_cpu": rounded(
+            ratio(
+                _get(results, "ceiling", "server_cpu_us_per_request"),
+                _get(results, "ingress", "full_speed", "server_cpu_us_per_request"),
+            )
+        ),
         "two_workers_to_one": rounded(
             ratio(
                 _get(results, "ingress_2_workers", "full_speed", "rps"),
@@ -297,12 +304,14 @@ def _ratios_line(results: Results) -> str:
     parts = []
     for key, label in (
         ("ingress_to_ceiling", "ingress/ceiling"),
+        ("ingress_to_ceiling_by_cpu", "(by CPU per request"),
         ("two_workers_to_one", "2 workers/1 worker"),
         ("exactly_once_to_at_least_once", "exactly-once/at-least-once"),
     ):
         value = share[key]
-        parts.append(f"{label} {'-' if value is None else f'{value:.2f}'}")
-    return "ratios: " + ", ".join(parts)
+        closing = ")" if label.startswith("(") else ""
+        parts.append(f"{label} {'-' if value is None else f'{value:.2f}'}{closing}")
+    return "ratios: " + ", ".join(parts).replace(", (", " (")
 
 
 def table(results: Results) -> str:
