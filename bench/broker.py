@@ -13,9 +13,11 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from fleetwire.provision import pipeline_topics
 from fleetwire.settings import Settings
-from fleetwire.topics import ensure_topics
+from fleetwire.topics import TopicNames, declared_topics, ensure_topics
+from ingress.registry import VERIFIERS
+from processors.registry import NORMALIZERS
+from schemas.catalog import DOMAINS
 
 ROOT = Path(__file__).resolve().parent.parent
 BROKER_SCRIPT = ROOT / "deploy" / "kafka" / "broker.sh"
@@ -70,12 +72,18 @@ def _version_of(args: Sequence[str], port: str) -> str | None:
     return None
 
 
-def settings(bootstrap: str, prefix: str) -> Settings:
-    return Settings(bootstrap_servers=bootstrap, topic_prefix=prefix)
-
-
 async def create_topics(bootstrap: str, prefix: str) -> None:
-    await ensure_topics(bootstrap, pipeline_topics(settings(bootstrap, prefix)))
+    """The pipeline's topics, with raw topics also for providers the ingress knows but no
+    processor handles yet (`fleetwire topics` declares the processors' providers only)."""
+    defaults = Settings()
+    specs = declared_topics(
+        TopicNames(prefix),
+        set(NORMALIZERS) | set(VERIFIERS),
+        DOMAINS,
+        defaults.raw_partitions,
+        defaults.canonical_partitions,
+    )
+    await ensure_topics(bootstrap, specs)
 
 
 async def delete_topics(bootstrap: str, prefix: str) -> int:
