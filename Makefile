@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BROKER := deploy/kafka/broker.sh
 
-.PHONY: help venv tools kafka kafka-stop run test lint bench topics schemas clean
+.PHONY: help venv tools kafka kafka-stop run test lint bench profile topics schemas clean
 
 help:
 	@echo "make run         start kafka, topics, ingress and processors (Ctrl-C stops all)"
@@ -14,7 +14,8 @@ help:
 	@echo "make tools       install promtool/prometheus for the monitoring tests (if missing)"
 	@echo "make lint        ruff and mypy (strict)"
 	@echo "make kafka       start the local broker (idempotent); make kafka-stop stops it"
-	@echo "make bench       the benchmark"
+	@echo "make bench       the benchmark (bench/README.md); figures in bench/results/"
+	@echo "make profile     py-spy flame graphs of the ingress and processor under load"
 	@echo "make schemas     regenerate the JSON Schemas in schemas/json/ from the structs"
 
 $(STAMP): pyproject.toml
@@ -51,7 +52,10 @@ lint: venv
 	@$(BIN)/mypy
 
 bench: venv
-	@$(BIN)/python -m bench
+	@$(BIN)/python -m bench $(BENCH_ARGS)
+
+profile: venv
+	@$(BIN)/python -m bench.profile $(PROFILE_ARGS)
 
 schemas: venv
 	@$(BIN)/python -m schemas.jsonschema
