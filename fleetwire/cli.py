@@ -38,7 +38,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="provider to process (repeatable; default: all)",
     )
-    commands.add_parser("topics", help="create the topics the pipeline uses, if missing")
+    topics = commands.add_parser(
+        "topics", help="create the topics the pipeline uses and apply their declared settings"
+    )
+    topics.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing; exit 1 if any topic is missing or differs",
+    )
     send = commands.add_parser("send", help="sign a payload file as SOURCE's provider and post it")
     send.add_argument("source", help="source name from the sources file")
     send.add_argument("file", type=Path, help="payload file, sent byte for byte")
@@ -71,7 +78,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "process":
         return run_processor(settings, args.provider)
     if args.command == "topics":
-        return _run(provision(settings))
+        return _run(provision(settings, args.check))
     if args.command == "send":
         return _run(send(settings, args.source, args.file, args.url))
     if args.command == "tail":

@@ -7,10 +7,9 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
+from fleetwire.topics import RECORD_HEADROOM_BYTES
+
 READY_TIMEOUT_S = 2.0
-# Room for the key, the headers and the record framing around a body of the largest size
-# the ingress accepts.
-RECORD_HEADROOM_BYTES = 64 * 1024
 
 
 def max_record_bytes(max_body_bytes: int) -> int:
@@ -18,7 +17,7 @@ def max_record_bytes(max_body_bytes: int) -> int:
 
     Kafka's defaults (about 1 MB per record) are smaller than a 1 MiB body plus headers:
     without this, the largest accepted bodies could never be written and would be
-    answered 503 for ever.
+    answered 503 for ever. The topics are declared with the same limit (TopicLayout).
     """
     return max_body_bytes + RECORD_HEADROOM_BYTES
 

@@ -18,8 +18,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from fleetwire.kafka import max_record_bytes
-from fleetwire.topics import TopicNames, TopicSpec, ensure_topics
+from fleetwire.topics import TopicLayout, TopicNames, ensure_topics
 from tests.support.broker import PrivateBroker
 from tests.support.kafka import free_port, read_all
 from tests.support.processes import Service, environment
@@ -74,10 +73,7 @@ async def test_a_stopped_broker_means_503_then_200_once_it_is_back(
     broker: PrivateBroker, prefix: str, tmp_path: Path
 ) -> None:
     topic = TopicNames(prefix).raw("zubie")
-    await ensure_topics(
-        broker.bootstrap,
-        [TopicSpec(topic, 1, {"max.message.bytes": str(max_record_bytes(1_048_576))})],
-    )
+    await ensure_topics(broker.bootstrap, [TopicLayout().spec(topic, 1, 24)])
     sources = tmp_path / "sources.toml"
     sources.write_text(f'[[sources]]\nname = "zubie"\nprovider = "zubie"\nsecrets = ["{SECRET}"]\n')
     port, admin = free_port(), free_port()

@@ -5,8 +5,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping
 
-from fleetwire.kafka import max_record_bytes
-from fleetwire.topics import TopicNames, TopicSpec, ensure_topics
+from fleetwire.topics import TopicLayout, TopicNames, ensure_topics
 from ingress.app import IngressConfig
 from ingress.registry import VERIFIERS, verifier_for
 from ingress.sources import Secret, Source
@@ -35,5 +34,5 @@ def ingress_config(
 
 async def create_raw_topics(bootstrap: str, prefix: str, max_body_bytes: int = 4096) -> None:
     names = TopicNames(prefix)
-    size = {"max.message.bytes": str(max_record_bytes(max_body_bytes))}
-    await ensure_topics(bootstrap, [TopicSpec(names.raw(p), 1, size) for p in VERIFIERS])
+    layout = TopicLayout(max_body_bytes=max_body_bytes)
+    await ensure_topics(bootstrap, [layout.spec(names.raw(p), 1, 24) for p in VERIFIERS])
