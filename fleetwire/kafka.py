@@ -44,6 +44,6 @@ async def reachable(client: Any, timeout: float = READY_TIMEOUT_S) -> bool:
     """True if some broker answers a metadata request now, not merely at some earlier time."""
     try:
         await asyncio.wait_for(client.fetch_all_metadata(), timeout)
-    except Exception:  # any failure to answer means not ready  # noqa: BLE001
+    except Exception:  # any failure to answer means not ready
         return False
     return True
