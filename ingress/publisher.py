@@ -7,6 +7,12 @@ import logging
 from collections.abc import Sequence
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import (
+    InvalidProducerEpoch,
+    InvalidProducerIdMapping,
+    OutOfOrderSequenceNumber,
+    UnknownProducerId,
+)
 
 from fleetwire.errors import PublishError
 from fleetwire.kafka import durable_producer, reachable
@@ -14,6 +20,16 @@ from fleetwire.kafka import durable_producer, reachable
 log = logging.getLogger(__name__)
 
 RECONNECT_BACKOFF_S = (0.2, 0.5, 1.0, 2.0, 5.0)
+
+# After an outage the broker can refuse the idempotent producer's sequence for good (a
+# batch it never received was given up on): aiokafka then fails every later write with
+# the same error. Only a new producer, with a new producer id, writes again.
+LOST_PRODUCER_STATE = (
+    OutOfOrderSequenceNumber,
+    UnknownProducerId,
+    InvalidProducerEpoch,
+    InvalidProducerIdMapping,
+)
 
 
 class RawPublisher:
@@ -25,6 +41,7 @@ class RawPublisher:
         self._max_record_bytes = max_record_bytes
         self._producer: AIOKafkaProducer | None = None
         self._connecting: asyncio.Task[None] | None = None
+        self._retiring: set[asyncio.Task[None]] = set()
 
     async def start(self, wait: bool = False) -> None:
         self._connecting = asyncio.create_task(self._connect(), name="kafka-connect")
@@ -65,8 +82,32 @@ class RawPublisher:
                 await producer.send_and_wait(topic, value=value, key=key, headers=list(headers))
         except TimeoutError:
             raise PublishError(f"kafka did not acknowledge within {self._timeout}s") from None
+        except LOST_PRODUCER_STATE as exc:
+            self._replace(producer, exc)
+            raise PublishError(f"kafka write failed: {type(exc).__name__}: {exc}") from exc
         except Exception as exc:
             raise PublishError(f"kafka write failed: {type(exc).__name__}: {exc}") from exc
+
+    def _replace(self, producer: AIOKafkaProducer, exc: Exception) -> None:
+        """Retire a producer the broker no longer accepts and connect a new one."""
+        if self._producer is not producer:
+            return  # another request already replaced it
+        log.warning(
+            "kafka refuses this producer's writes (%s); starting a new one", type(exc).__name__
+        )
+        self._producer = None
+        retiring = asyncio.create_task(self._retire(producer), name="kafka-retire")
+        self._retiring.add(retiring)
+        retiring.add_done_callback(self._retiring.discard)
+        self._connecting = asyncio.create_task(self._connect(), name="kafka-connect")
+
+    async def _retire(self, producer: AIOKafkaProducer) -> None:
+        # Its queued records fail with the same error and were answered 503 already.
+        try:
+            async with asyncio.timeout(self._timeout + 5):
+                await producer.stop()
+        except Exception as exc:  # a producer being thrown away may fail any way it likes
+            log.debug("retired producer did not stop cleanly: %s", type(exc).__name__)
 
     async def ready(self) -> bool:
         producer = self._producer
@@ -75,6 +116,8 @@ class RawPublisher:
     async def stop(self) -> None:
         if self._connecting is not None and not self._connecting.done():
             self._connecting.cancel()
+        for retiring in list(self._retiring):
+            await asyncio.wait([retiring])
         if self._producer is not None:
             # stop() flushes what is still queued before closing.
             await self._producer.stop()
