@@ -46,6 +46,9 @@ class Settings:
     log_level: str = "INFO"
     delivery: Delivery = Delivery.EXACTLY_ONCE
     publish_timeout_s: float = 3.0
+    # How long an ingress client may take to send its headers, then its body (and how
+    # long an idle keep-alive connection stays open): slow clients cannot pile up.
+    client_timeout_s: float = 10.0
     max_in_flight: int = 1024
     raw_partitions: int = 6
     canonical_partitions: int = 6
@@ -79,6 +82,7 @@ class Settings:
             log_level=_text(env, "FLEETWIRE_LOG_LEVEL", cls.log_level).upper(),
             delivery=_enum(env, "FLEETWIRE_DELIVERY", Delivery, cls.delivery),
             publish_timeout_s=_float(env, "FLEETWIRE_PUBLISH_TIMEOUT", cls.publish_timeout_s),
+            client_timeout_s=_float(env, "FLEETWIRE_CLIENT_TIMEOUT", cls.client_timeout_s),
             max_in_flight=_int(env, "FLEETWIRE_MAX_IN_FLIGHT", cls.max_in_flight, 1, 1 << 20),
             raw_partitions=_int(env, "FLEETWIRE_RAW_PARTITIONS", cls.raw_partitions, 1, 10_000),
             canonical_partitions=_int(

@@ -32,6 +32,9 @@ class IngressConfig:
     topics: TopicNames
     max_body_bytes: int
     max_in_flight: int
+    # How long a client may take to send its body once the headers are in: a client
+    # that trickles it must not hold a request open for ever.
+    body_timeout_s: float = 10.0
 
 
 class Publisher(Protocol):
@@ -46,6 +49,7 @@ class WebhookHandler:
         self._config = config
         self._publisher = publisher
         self._in_flight = 0
+        self._publishing = 0
         self._idle = asyncio.Event()
         self._idle.set()
         self._draining = False
@@ -56,8 +60,6 @@ class WebhookHandler:
         if verifier is None:
             metrics.REQUESTS.labels(metrics.UNKNOWN_SOURCE, "404").inc()
             return self._closing(_json_error(404, "unknown source"))
-        if self._in_flight >= self._config.max_in_flight:
-            return self._answer(name, _unavailable("ingress saturated"))
         self._in_flight += 1
         self._idle.clear()
         metrics.IN_FLIGHT.inc()
@@ -93,11 +95,9 @@ class WebhookHandler:
 
     async def _handle(self, request: web.Request, verifier: Verifier) -> web.Response:
         source = verifier.source
-        body = await _read_body(request, self._config.max_body_bytes)
-        if body is None:
-            too_large = _json_error(413, f"body over {self._config.max_body_bytes} bytes")
-            too_large.force_close()  # the rest of the body was never read
-            return too_large
+        body = await self._receive(request)
+        if isinstance(body, web.Response):
+            return body
         metrics.BODY_BYTES.labels(source.name).observe(len(body))
         request_id = uuid.uuid4().hex
         context = {"provider": source.provider, "source": source.name, "request_id": request_id}
@@ -113,13 +113,45 @@ class WebhookHandler:
         if answer is not None:
             log.info("answered a handshake", extra=context)
             return web.Response(body=answer, content_type="application/json")
+        # Only authenticated requests count against the bound: clients that trickle their
+        # body or fail to authenticate must not take the places of real deliveries.
+        if self._publishing >= self._config.max_in_flight:
+            return _unavailable("ingress saturated")
         key = delivery_id or hashlib.sha256(body).hexdigest()
-        headers = _raw_headers(request, verifier, request_id)
+        self._publishing += 1
+        try:
+            return await self._publish(request, verifier, body, key, context)
+        finally:
+            self._publishing -= 1
+
+    async def _receive(self, request: web.Request) -> bytes | web.Response:
+        """The whole body, or the answer for a body too large or too slow to arrive."""
+        limit = self._config.max_body_bytes
+        try:
+            async with asyncio.timeout(self._config.body_timeout_s):
+                body = await _read_body(request, limit)
+        except TimeoutError:
+            refused = _json_error(408, f"body not received within {self._config.body_timeout_s}s")
+        else:
+            if body is not None:
+                return body
+            refused = _json_error(413, f"body over {limit} bytes")
+        refused.force_close()  # the rest of the body was never read
+        return refused
+
+    async def _publish(
+        self,
+        request: web.Request,
+        verifier: Verifier,
+        body: bytes,
+        key: str,
+        context: dict[str, str],
+    ) -> web.Response:
+        topic = self._config.topics.raw(verifier.source.provider)
+        headers = _raw_headers(request, verifier, context["request_id"])
         started = time.perf_counter()
         try:
-            await self._publisher.publish(
-                self._config.topics.raw(source.provider), header_bytes(key), body, headers
-            )
+            await self._publisher.publish(topic, header_bytes(key), body, headers)
         except PublishError as exc:
             metrics.PUBLISH_SECONDS.labels("failed").observe(time.perf_counter() - started)
             log.warning(

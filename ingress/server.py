@@ -56,6 +56,7 @@ def build_config(settings: Settings) -> IngressConfig:
         topics=TopicNames(settings.topic_prefix),
         max_body_bytes=settings.max_body_bytes,
         max_in_flight=settings.max_in_flight,
+        body_timeout_s=settings.client_timeout_s,
     )
 
 
@@ -95,6 +96,9 @@ async def serve(
         webhook_app(handler, settings.max_body_bytes),
         access_log=None,
         shutdown_timeout=grace_s,
+        # aiohttp closes a connection that has not sent a whole request's headers by
+        # then (its keep-alive timer runs from the connection's start): slowloris bound.
+        keepalive_timeout=settings.client_timeout_s,
     )
     admin = web.AppRunner(admin_app(ready, registry), access_log=None)
     await webhooks.setup()
