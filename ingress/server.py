@@ -7,6 +7,7 @@ import logging
 import signal
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from prometheus_client import REGISTRY, CollectorRegistry
 
 from fleetwire.admin import admin_app, start_admin
@@ -26,6 +27,23 @@ STOP_SIGNALS = frozenset({signal.SIGTERM, signal.SIGINT})
 # Longer than the publish timeout, so that every request in flight at SIGTERM gets its
 # answer: a 200 after Kafka acknowledged it, or a 503.
 SHUTDOWN_GRACE_S = 10.0
+
+
+class MalformedRequests(logging.Filter):
+    """Keeps requests that are not HTTP out of the error log.
+
+    aiohttp answers them 400 and logs each one at ERROR with a traceback: anyone on the
+    internet could fill the logs and page whoever watches errors. A real server error
+    (an exception in a handler, answered 500) still logs as before.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError) and (error.code or 0) < 500:
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            record.exc_info = record.exc_text = None
+            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+        return True
 
 
 def drain_grace_s(settings: Settings) -> float:
@@ -71,6 +89,7 @@ async def serve(
     With `shared_admin_port`, several worker processes bind the admin port together
     (SO_REUSEPORT) and `registry` reports all of them.
     """
+    logging.getLogger("aiohttp.server").addFilter(MalformedRequests())
     publisher = RawPublisher(
         settings.bootstrap_servers,
         settings.publish_timeout_s,
@@ -99,6 +118,9 @@ async def serve(
         # aiohttp closes a connection that has not sent a whole request's headers by
         # then (its keep-alive timer runs from the connection's start): slowloris bound.
         keepalive_timeout=settings.client_timeout_s,
+        # After a 413 or 408 aiohttp reads and drops the rest of the body so the client
+        # sees the answer; a body that never ends must not hold the connection longer.
+        lingering_time=settings.client_timeout_s,
     )
     admin = web.AppRunner(admin_app(ready, registry), access_log=None)
     await webhooks.setup()
