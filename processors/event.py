@@ -68,13 +68,13 @@ def build(
 
 
 # What decoding a body can raise: msgspec reports invalid UTF-8 inside a JSON string as a
-# UnicodeDecodeError, not as a DecodeError.
-DECODE_ERRORS = (msgspec.DecodeError, UnicodeDecodeError)
+# UnicodeDecodeError, not as a DecodeError, and JSON nested deeper than the interpreter's
+# recursion limit (a body of 100 000 `[`, say) as a RecursionError.
+DECODE_ERRORS = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
+DecodeFailure = msgspec.DecodeError | UnicodeDecodeError | RecursionError
 
 
-def decode_error(
-    exc: msgspec.DecodeError | UnicodeDecodeError, body: bytes, what: str
-) -> RejectedRecord:
+def decode_error(exc: DecodeFailure, body: bytes, what: str) -> RejectedRecord:
     """A dead-letter reason from a msgspec error, which names the field path at fault.
 
     msgspec validates while it parses, so a syntax error late in a body can surface as a
@@ -94,5 +94,5 @@ def decode(decoder: msgspec.json.Decoder[T], body: bytes | msgspec.Raw, what: st
         return decoder.decode(body)
     except msgspec.DecodeError as exc:
         raise decode_error(exc, bytes(body), what) from None
-    except UnicodeDecodeError as exc:  # JSON text must be UTF-8 (RFC 8259)
+    except (UnicodeDecodeError, RecursionError) as exc:  # JSON text must be UTF-8 (RFC 8259)
         raise RejectedRecord("invalid-json", f"{what} is not valid JSON: {exc}") from None
