@@ -63,10 +63,14 @@ class Transformer:
             return [self.dead_letter(message, provider, exc.kind, str(exc))]
         except Exception as exc:  # a normalizer bug must dead-letter, never stall a partition
             log.exception(
-                "normalizer raised", extra={"provider": provider, "delivery_id": raw.key,
-                                            "record": _ref(message)})
-            return [self.dead_letter(message, provider, "internal-error",
-                                     f"{type(exc).__name__}: {exc}")]
+                "normalizer raised",
+                extra={"provider": provider, "delivery_id": raw.key, "record": _ref(message)},
+            )
+            return [
+                self.dead_letter(
+                    message, provider, "internal-error", f"{type(exc).__name__}: {exc}"
+                )
+            ]
         return [self.canonical(ev) for ev in events]
 
     def canonical(self, event: CanonicalEvent) -> OutRecord:
@@ -80,8 +84,11 @@ class Transformer:
 
     def dead_letter(self, message: InRecord, provider: str, kind: str, reason: str) -> OutRecord:
         failed_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        kept = [(k, v) for k, v in message.headers if not k.startswith("fleetwire-error")
-                and k not in _DLQ_HEADERS]
+        kept = [
+            (k, v)
+            for k, v in message.headers
+            if not k.startswith("fleetwire-error") and k not in _DLQ_HEADERS
+        ]
         headers = [
             *kept,
             ("fleetwire-error-kind", kind.encode()),
@@ -91,8 +98,12 @@ class Transformer:
             ("fleetwire-original-partition", str(message.partition).encode()),
             ("fleetwire-original-offset", str(message.offset).encode()),
         ]
-        log.warning("dead-lettered: %s: %s", kind, reason[:200],
-                    extra={"provider": provider, "record": _ref(message)})
+        log.warning(
+            "dead-lettered: %s: %s",
+            kind,
+            reason[:200],
+            extra={"provider": provider, "record": _ref(message)},
+        )
         return OutRecord(
             topic=self._topics.dead_letter(provider),
             key=message.key or b"",
@@ -102,10 +113,14 @@ class Transformer:
         )
 
 
-_DLQ_HEADERS = frozenset({
-    "fleetwire-failed-at", "fleetwire-original-topic", "fleetwire-original-partition",
-    "fleetwire-original-offset",
-})
+_DLQ_HEADERS = frozenset(
+    {
+        "fleetwire-failed-at",
+        "fleetwire-original-topic",
+        "fleetwire-original-partition",
+        "fleetwire-original-offset",
+    }
+)
 
 
 def _ref(message: InRecord) -> str:
