@@ -19,7 +19,7 @@ from fleetwire.topics import TopicNames
 from processors.record import RawRecord
 from processors.registry import Normalizer
 from schemas.canonical import CLOUDEVENTS_CONTENT_TYPE, CanonicalEvent
-from schemas.catalog import EVENT_TYPES
+from schemas.catalog import EVENT_TYPES, SCHEMA_BASE_URL
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +51,17 @@ class InRecord:
 
 
 class Transformer:
-    def __init__(self, topics: TopicNames, normalizers: Mapping[str, Normalizer]) -> None:
+    def __init__(
+        self,
+        topics: TopicNames,
+        normalizers: Mapping[str, Normalizer],
+        schema_base_url: str = SCHEMA_BASE_URL,
+    ) -> None:
         self._topics = topics
         self._normalizers = normalizers
+        # Normalizers build `dataschema` under the default base; only another base costs a
+        # copy of each event.
+        self._schema_base_url = None if schema_base_url == SCHEMA_BASE_URL else schema_base_url
 
     def transform(self, provider: str, message: InRecord) -> list[OutRecord]:
         raw = RawRecord.from_kafka(provider, message.key, message.value, message.headers)
@@ -74,8 +82,13 @@ class Transformer:
         return [self.canonical(ev) for ev in events]
 
     def canonical(self, event: CanonicalEvent) -> OutRecord:
+        event_type = EVENT_TYPES[event.type]
+        if self._schema_base_url is not None:
+            event = msgspec.structs.replace(
+                event, dataschema=f"{self._schema_base_url}{event_type.schema_file}"
+            )
         return OutRecord(
-            topic=self._topics.canonical(EVENT_TYPES[event.type].domain),
+            topic=self._topics.canonical(event_type.domain),
             key=event.subject.encode(),
             value=_ENCODER.encode(event),
             headers=[("content-type", CLOUDEVENTS_CONTENT_TYPE.encode())],
