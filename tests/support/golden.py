@@ -2,14 +2,16 @@
 
 tests/golden/<provider>/<sample stem>.json holds the list of canonical events that the
 pure transform (processors.output.Transformer, the processors' real path) makes of
-tests/samples/<provider>/<sample>.json delivered as the one raw record the ingress would
-have written for it. The convention, the same for every provider:
+tests/samples/<provider>/<sample>.json delivered as one raw record, built the same way
+for every provider:
 
 - source = the provider's name (as in deploy/local/sources.toml);
-- received at RECEIVED_AT; the provider's own delivery headers as it would send them at
-  that moment (DELIVERY_HEADERS; only Telematica sends any the processors read);
-- key = the provider's delivery id (PROVIDERS.md: ZF `eventBatchId`, Smartcar `eventId`,
-  Telematica `svix-id`), or the body's SHA-256 in lowercase hex where it has none.
+- key = the body's SHA-256 in lowercase hex, as the ingress keys a provider without
+  delivery ids. The samples reuse their providers' example ids (every ZF sample has the
+  same `eventBatchId`, the Smartcar variants share an `eventId`), so keying by those
+  would give different events one id; the hash keeps each sample a delivery of its own;
+- received at RECEIVED_AT, with the delivery headers the processors read as the provider
+  would send them then (DELIVERY_HEADERS: Telematica's signed timestamp).
 
 The files are the reviewed contract and docs/events.md quotes them: after a change,
 regenerate with `FLEETWIRE_UPDATE_GOLDEN=1 .venv/bin/pytest tests/processors` and review
@@ -27,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -42,46 +44,14 @@ PREFIX = "golden"
 UPDATE_ENV = "FLEETWIRE_UPDATE_GOLDEN"
 TRANSFORMER = Transformer(TopicNames(PREFIX), NORMALIZERS)
 
-# What a provider sends in headers with every delivery, at RECEIVED_AT (a second earlier).
+# Headers the processors read, as the provider would send them at RECEIVED_AT.
 DELIVERY_HEADERS: dict[str, dict[str, str]] = {
-    "telematica": {
-        "svix-id": "msg_2fHuCkjWaQ8Gq4fZ1xYd7TnR0sK",
-        "svix-timestamp": "1761896350",  # 2025-10-31T07:39:10Z
-    },
+    "telematica": {"svix-timestamp": "1761896350"},  # 2025-10-31T07:39:10Z, a second earlier
 }
-
-
-def _body_field(name: str) -> Callable[[bytes, Mapping[str, str]], str | None]:
-    def read(body: bytes, _: Mapping[str, str]) -> str | None:
-        try:
-            value = json.loads(body).get(name)
-        except (ValueError, AttributeError):
-            return None
-        return value if isinstance(value, str) and value else None
-
-    return read
-
-
-def _header(name: str) -> Callable[[bytes, Mapping[str, str]], str | None]:
-    return lambda _, headers: headers.get(name)
-
-
-# Where each provider carries its delivery id (PROVIDERS.md); absent: the body's SHA-256.
-DELIVERY_IDS: dict[str, Callable[[bytes, Mapping[str, str]], str | None]] = {
-    "zf-scalar": _body_field("eventBatchId"),
-    "smartcar": _body_field("eventId"),
-    "telematica": _header("svix-id"),
-}
-
-
-def delivery_key(provider: str, body: bytes, headers: Mapping[str, str]) -> str:
-    read = DELIVERY_IDS.get(provider)
-    found = read(body, headers) if read else None
-    return found or hashlib.sha256(body).hexdigest()
 
 
 def delivery(provider: str, body: bytes, headers: Mapping[str, str] | None = None) -> InRecord:
-    """The raw record the ingress would have written for `body` (see the module doc).
+    """The raw record of `body` by the golden convention (see the module doc).
 
     `headers` replaces the provider's usual delivery headers (DELIVERY_HEADERS).
     """
@@ -97,7 +67,7 @@ def delivery(provider: str, body: bytes, headers: Mapping[str, str] | None = Non
         topic=TopicNames(PREFIX).raw(provider),
         partition=0,
         offset=0,
-        key=delivery_key(provider, body, sent).encode(),
+        key=hashlib.sha256(body).hexdigest().encode(),
         value=body,
         headers=kafka_headers,
     )
