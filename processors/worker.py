@@ -50,7 +50,7 @@ class Worker:
         self._settings = settings
         topics = TopicNames(settings.topic_prefix)
         self._providers = {topics.raw(p): p for p in providers}
-        self._transformer = Transformer(topics, NORMALIZERS)
+        self._transformer = Transformer(topics, NORMALIZERS, settings.schema_base_url)
         self._lock = asyncio.Lock()
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=settings.bootstrap_servers,
