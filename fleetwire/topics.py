@@ -25,6 +25,10 @@ class TopicNames:
     def dead_letter(self, provider: str) -> str:
         return f"{self.prefix}.dlq.{provider}"
 
+    def replay_ledger(self) -> str:
+        """Which dead letters `fleetwire replay` has sent back, so none is sent twice."""
+        return f"{self.prefix}.replay-ledger"
+
 
 @dataclass(frozen=True)
 class TopicSpec:
@@ -50,6 +54,9 @@ def declared_topics(
         TopicSpec(names.canonical(domain), canonical_partitions, {"retention.ms": week})
         for domain in sorted(domains)
     )
+    # The ledger outlives every dead letter it records: written after them, kept as long.
+    ledger_retention = str(4 * 7 * 24 * 3600 * 1000)
+    specs.append(TopicSpec(names.replay_ledger(), 1, {"retention.ms": ledger_retention}))
     return specs
 
 
