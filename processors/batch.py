@@ -35,9 +35,17 @@ def plan(
     provider: str,
     tp: TopicPartition,
     messages: Sequence[Any],
+    *,
+    position: int | None = None,
 ) -> Batch:
-    """Transform `messages` (consumed records of `tp`, in offset order) into one batch."""
-    batch = Batch(tp, provider, next_offset=messages[-1].offset + 1, consumed=len(messages))
+    """Transform `messages` (consumed records of `tp`, in offset order) into one batch.
+
+    `position` is the consumer's position after them, if known: it is past the transaction
+    markers that follow the last record, so committing it leaves no lag of one behind each
+    transaction written to the raw topic (replays write them).
+    """
+    next_offset = max(messages[-1].offset + 1, position or 0)
+    batch = Batch(tp, provider, next_offset=next_offset, consumed=len(messages))
     in_batch: set[DeliveryKey] = set()
     for message in messages:
         record = InRecord(

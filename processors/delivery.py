@@ -86,13 +86,26 @@ async def patiently(work: Awaitable[T], interrupted: Interrupted, what: str) -> 
 
 async def _write(producer: AIOKafkaProducer, outputs: Sequence[OutRecord]) -> None:
     """Send every output and wait for all acknowledgements; raise the first failure."""
-    futures = [
-        await producer.send(o.topic, value=o.value, key=o.key, headers=o.headers) for o in outputs
-    ]
+    futures: list[asyncio.Future[Any]] = []
+    try:
+        for o in outputs:
+            futures.append(
+                await producer.send(o.topic, value=o.value, key=o.key, headers=o.headers)
+            )
+    finally:
+        # If this attempt stops half-way (producer fenced, batch abandoned), the writes
+        # already queued still fail or succeed later: look at each outcome, quietly.
+        for future in futures:
+            future.add_done_callback(_retrieve)
     results = await asyncio.gather(*futures, return_exceptions=True)
     for result in results:
         if isinstance(result, BaseException):
             raise result
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 def _describe(batches: Sequence[Batch]) -> str:
@@ -188,6 +201,7 @@ class Transactional:
                     self.transactional_id(tp),
                     exc,
                 )
+        _retrieve_outcome(producer)
         await _close(producer)
 
     async def deliver(self, batches: Sequence[Batch]) -> dict[TopicPartition, Outcome]:
@@ -229,6 +243,14 @@ class Transactional:
 def _in_transaction(producer: AIOKafkaProducer) -> bool:
     manager: Any = producer._txn_manager
     return manager is not None and manager.state.name in {"IN_TRANSACTION", "ABORTABLE_ERROR"}
+
+
+def _retrieve_outcome(producer: AIOKafkaProducer) -> None:
+    """Look at how the producer's last transaction ended, so that a fenced producer's
+    failure is not reported again as an unretrieved exception when it is collected."""
+    waiter: Any = getattr(producer._txn_manager, "_transaction_waiter", None)
+    if waiter is not None and waiter.done():
+        _retrieve(waiter)
 
 
 def _fenced(producer: AIOKafkaProducer) -> bool:

@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,9 +43,14 @@ class _Pending:
 
 class Partitions:
     def __init__(
-        self, consumer: AIOKafkaConsumer, delivery: Delivery, interrupted: Interrupted
+        self,
+        consumer: AIOKafkaConsumer,
+        delivery: Delivery,
+        interrupted: Interrupted,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._consumer = consumer
+        self._clock = clock
         self._delivery = delivery
         self._interrupted = interrupted
         self._next: dict[TopicPartition, int] = {}  # ready partitions: offset to process next
@@ -80,7 +85,7 @@ class Partitions:
 
     async def prepare(self) -> None:
         """Make the pending partitions whose backoff is over ready."""
-        now = time.monotonic()
+        now = self._clock()
         due = [tp for tp, p in self._pending.items() if p.retry_at <= now]
         await asyncio.gather(*(self._prepare(tp) for tp in due))
 
@@ -135,7 +140,7 @@ class Partitions:
     def _backoff(self, tp: TopicPartition, why: str) -> None:
         attempts = self._pending[tp].attempts + 1 if tp in self._pending else 1
         delay = RETRY_BACKOFF_S[min(attempts - 1, len(RETRY_BACKOFF_S) - 1)]
-        self._pending[tp] = _Pending(attempts, time.monotonic() + delay)
+        self._pending[tp] = _Pending(attempts, self._clock() + delay)
         self._pause(tp)
         log.warning("%s[%d]: %s; retrying in %.2fs", tp.topic, tp.partition, why, delay)
 

@@ -177,6 +177,7 @@ async def _records(settings: Settings, topic: str) -> AsyncIterator[Any]:
         bootstrap_servers=settings.bootstrap_servers,
         group_id=None,
         enable_auto_commit=False,
+        auto_offset_reset="earliest",
         isolation_level="read_committed",
     )
     await consumer.start()

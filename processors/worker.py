@@ -132,7 +132,10 @@ class Worker:
             fresh = self._partitions.fresh(tp, messages, poll)
             if fresh:
                 provider = self._providers[tp.topic]
-                batches.append(plan(self._transformer, self._window, provider, tp, fresh))
+                position = await self._consumer.position(tp)
+                batches.append(
+                    plan(self._transformer, self._window, provider, tp, fresh, position=position)
+                )
                 metrics.CONSUMED.labels(provider).inc(len(fresh))
         if not batches:
             return
