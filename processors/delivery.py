@@ -116,6 +116,7 @@ class AtLeastOnce:
     def __init__(
         self, bootstrap_servers: str, consumer: AIOKafkaConsumer, interrupted: Interrupted
     ) -> None:
+        self._bootstrap_servers = bootstrap_servers
         self._consumer = consumer
         self._interrupted = interrupted
         self._producer = durable_producer(bootstrap_servers, linger_ms=5)
@@ -136,6 +137,8 @@ class AtLeastOnce:
         outputs = [o for b in batches for o in b.outputs]
         offsets = {b.tp: b.next_offset for b in batches}
         try:
+            if _stopped(self._producer):
+                await self._renew()
             await patiently(
                 _write(self._producer, outputs),
                 self._interrupted,
@@ -153,6 +156,14 @@ class AtLeastOnce:
             )
             return dict.fromkeys(offsets, Outcome.RETRY)
         return dict.fromkeys(offsets, Outcome.COMMITTED)
+
+    async def _renew(self) -> None:
+        """Replace a producer whose sender stopped on a fatal error (say, a sequence gap
+        after a refused write): it would refuse every write from now on."""
+        log.warning("the producer stopped (%s); starting a new one", _stopped(self._producer))
+        await _close(self._producer)
+        self._producer = durable_producer(self._bootstrap_servers, linger_ms=5)
+        await self._producer.start()
 
 
 class Transactional:
@@ -253,12 +264,18 @@ def _retrieve_outcome(producer: AIOKafkaProducer) -> None:
         _retrieve(waiter)
 
 
-def _fenced(producer: AIOKafkaProducer) -> bool:
-    """True once the producer's sender stopped because another producer took its id."""
+def _stopped(producer: AIOKafkaProducer) -> BaseException | None:
+    """Why the producer's sender stopped, if it did: after that it delivers nothing."""
     task: Any = producer._sender.sender_task
     if task is None or not task.done() or task.cancelled():
-        return False
-    return isinstance(task.exception(), ProducerFenced)
+        return None
+    exception: BaseException | None = task.exception()
+    return exception
+
+
+def _fenced(producer: AIOKafkaProducer) -> bool:
+    """True once the producer's sender stopped because another producer took its id."""
+    return isinstance(_stopped(producer), ProducerFenced)
 
 
 async def _close(producer: AIOKafkaProducer) -> None:

@@ -21,7 +21,6 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -33,12 +32,6 @@ from processors.delivery import Abandoned, Delivery, Interrupted, Outcome, patie
 log = logging.getLogger(__name__)
 
 RETRY_BACKOFF_S = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0)
-
-
-@dataclass
-class _Pending:
-    attempts: int
-    retry_at: float
 
 
 class Partitions:
@@ -54,7 +47,8 @@ class Partitions:
         self._delivery = delivery
         self._interrupted = interrupted
         self._next: dict[TopicPartition, int] = {}  # ready partitions: offset to process next
-        self._pending: dict[TopicPartition, _Pending] = {}
+        self._pending: dict[TopicPartition, float] = {}  # when to try taking it over again
+        self._failures: dict[TopicPartition, int] = {}  # in a row, since the last commit
         self._fresh_from: dict[TopicPartition, int] = {}  # first poll positioned correctly
         self._polls = 0
 
@@ -68,7 +62,7 @@ class Partitions:
 
     async def assigned(self, tps: Iterable[TopicPartition]) -> None:
         for tp in tps:
-            self._pending[tp] = _Pending(attempts=0, retry_at=0.0)
+            self._pending[tp] = 0.0
         await self.prepare()
 
     async def revoked(self, tps: Iterable[TopicPartition]) -> None:
@@ -76,6 +70,7 @@ class Partitions:
         for tp in tps:
             self._next.pop(tp, None)
             self._pending.pop(tp, None)
+            self._failures.pop(tp, None)
             self._fresh_from.pop(tp, None)
             _forget_lag(tp)
         await asyncio.gather(*(self._delivery.release(tp) for tp in tps))
@@ -86,7 +81,7 @@ class Partitions:
     async def prepare(self) -> None:
         """Make the pending partitions whose backoff is over ready."""
         now = self._clock()
-        due = [tp for tp, p in self._pending.items() if p.retry_at <= now]
+        due = [tp for tp, retry_at in self._pending.items() if retry_at <= now]
         await asyncio.gather(*(self._prepare(tp) for tp in due))
 
     async def _prepare(self, tp: TopicPartition) -> None:
@@ -129,6 +124,7 @@ class Partitions:
             return
         if outcome is Outcome.COMMITTED:
             self._next[tp] = next_offset
+            self._failures.pop(tp, None)
             self._observe_lag(tp, next_offset)
         elif outcome is Outcome.RETRY:
             del self._next[tp]
@@ -138,9 +134,10 @@ class Partitions:
             self._pause(tp)
 
     def _backoff(self, tp: TopicPartition, why: str) -> None:
-        attempts = self._pending[tp].attempts + 1 if tp in self._pending else 1
-        delay = RETRY_BACKOFF_S[min(attempts - 1, len(RETRY_BACKOFF_S) - 1)]
-        self._pending[tp] = _Pending(attempts, self._clock() + delay)
+        failures = self._failures.get(tp, 0) + 1
+        self._failures[tp] = failures
+        delay = RETRY_BACKOFF_S[min(failures - 1, len(RETRY_BACKOFF_S) - 1)]
+        self._pending[tp] = self._clock() + delay
         self._pause(tp)
         log.warning("%s[%d]: %s; retrying in %.2fs", tp.topic, tp.partition, why, delay)
 

@@ -196,3 +196,24 @@ async def test_revoked_partitions_are_released_and_not_processed(
     assert ("release", "3") in world.events
     assert partitions.owned() == []
     assert partitions.fresh(TP, [Message(42)], poll) == []
+
+
+async def test_backoff_grows_while_batches_keep_failing_and_resets_on_a_commit(
+    world: World, partitions: Partitions
+) -> None:
+    await partitions.assigned([TP])
+
+    async def fail_and_wait() -> float:
+        """Fail a batch; how long until the partition is taken over again."""
+        partitions.settle(TP, Outcome.RETRY, 100)
+        failed_at, before = world.now, len(world.acquired_at)
+        while len(world.acquired_at) == before:
+            world.now += 0.05
+            await partitions.prepare()
+        return world.now - failed_at
+
+    waits = [await fail_and_wait() for _ in range(4)]
+    assert waits == sorted(waits)
+    assert waits[0] < waits[-1]
+    partitions.settle(TP, Outcome.COMMITTED, 43)
+    assert await fail_and_wait() == pytest.approx(waits[0])
