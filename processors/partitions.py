@@ -125,7 +125,6 @@ class Partitions:
         if outcome is Outcome.COMMITTED:
             self._next[tp] = next_offset
             self._failures.pop(tp, None)
-            self._observe_lag(tp, next_offset)
         elif outcome is Outcome.RETRY:
             del self._next[tp]
             self._backoff(tp, "batch not committed")
@@ -154,13 +153,17 @@ class Partitions:
         with contextlib.suppress(IllegalStateError):  # no longer assigned: nothing to pause
             self._consumer.pause(tp)
 
-    def _observe_lag(self, tp: TopicPartition, next_offset: int) -> None:
-        try:
-            highwater = self._consumer.highwater(tp)
-        except AssertionError:  # aiokafka asserts the partition is assigned
-            return
-        if highwater is not None:
-            metrics.LAG.labels(tp.topic, str(tp.partition)).set(max(0, highwater - next_offset))
+    def observe_lag(self) -> None:
+        """Records behind the end of each ready partition, as of the last fetch. A pending
+        partition keeps the figure it had when it stopped moving."""
+        for tp, next_offset in self._next.items():
+            try:
+                highwater = self._consumer.highwater(tp)
+            except AssertionError:  # aiokafka asserts the partition is assigned
+                continue
+            if highwater is not None:
+                lag = max(0, highwater - next_offset)
+                metrics.LAG.labels(tp.topic, str(tp.partition)).set(lag)
 
 
 def _forget_lag(tp: TopicPartition) -> None:

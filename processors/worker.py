@@ -103,6 +103,7 @@ class Worker:
                 async with self._lock:
                     await self._partitions.prepare()
                     await self._process(fetched, poll)
+                    self._partitions.observe_lag()
         finally:
             # Leave the group first so the partitions move on at once; nothing is in flight.
             await self._consumer.stop()

@@ -11,6 +11,7 @@ from tests.support.runtime import events, processed, provision, read_to_end, sta
 from tests.support.samples import sample
 
 pytestmark = pytest.mark.kafka
+LAG = "fleetwire_processor_consumer_lag_records"
 
 
 async def test_a_poison_record_is_dead_lettered_and_the_partition_moves_on(
@@ -26,6 +27,12 @@ async def test_a_poison_record_is_dead_lettered_and_the_partition_moves_on(
     try:
         await until(lambda: processed(prefix, raw_topic), 30, "the partition to be processed")
         assert processor.metric("fleetwire_processor_dead_letters_total") == 1
+        assert processor.consumed() == 41
+        assert processor.produced() == 40
+        assert processor.metric("fleetwire_processor_end_to_end_seconds_count") == 40
+        assert processor.metric("fleetwire_processor_batch_seconds_count") >= 1
+        await until(lambda: processor.metric(LAG) == 0, 5, "the lag to be reported as none")
+        assert 'partition="0"' in processor.metrics_text()
     finally:
         assert processor.service.stop() == 0, processor.service.output()
 

@@ -26,13 +26,17 @@ class Processor:
     service: Service
     admin_url: str
 
-    def metric(self, name: str) -> float:
-        """The sum of a metric over its labels, 0 if the process cannot answer."""
+    def metrics_text(self) -> str:
+        """The /metrics page, empty if the process cannot answer."""
         try:
             with urllib.request.urlopen(f"{self.admin_url}/metrics", timeout=2) as response:
-                text = response.read().decode()
+                return str(response.read().decode())
         except OSError:
-            return 0.0
+            return ""
+
+    def metric(self, name: str) -> float:
+        """The sum of a metric over its labels, 0 if the process cannot answer."""
+        text = self.metrics_text()
         pattern = rf"^{re.escape(name)}(?:{{[^}}]*}})? (\S+)$"
         return sum(float(v) for v in re.findall(pattern, text, re.M))
 
