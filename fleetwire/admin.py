@@ -6,9 +6,19 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    disable_created_metrics,
+    generate_latest,
+)
 
 log = logging.getLogger(__name__)
+
+# `*_created` gauges would double the series of every counter and histogram, tell Prometheus
+# nothing it uses, and vanish when the ingress runs several workers; leave them out always.
+disable_created_metrics()  # type: ignore[no-untyped-call]  # untyped upstream
 
 Readiness = Callable[[], Awaitable[bool]]
 

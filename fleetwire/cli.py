@@ -41,7 +41,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="provider to process (repeatable; default: all)",
     )
-    commands.add_parser("topics", help="create the topics the pipeline uses, if missing")
+    topics = commands.add_parser(
+        "topics", help="create the topics the pipeline uses and apply their declared settings"
+    )
+    topics.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing; exit 1 if any topic is missing or differs",
+    )
     replaying = commands.add_parser(
         "replay",
         help="send dead-lettered records back through processing (each one once)",
@@ -104,7 +111,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "process":
         return run_processor(settings, args.provider)
     if args.command == "topics":
-        return _run(provision(settings))
+        return _run(provision(settings, args.check))
     if args.command == "replay":
         selection = Selection(frozenset(args.kind or ()), args.since, args.until)
         return _run(replay(settings, args.provider, selection, dry_run=args.dry_run))

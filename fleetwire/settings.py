@@ -29,6 +29,7 @@ E = TypeVar("E", bound=Enum)
 
 DEFAULT_INGRESS_ADMIN_PORT = 9108
 DEFAULT_PROCESSOR_ADMIN_PORT = 9109
+FOREVER = -1  # a retention of -1 keeps records until deleted by hand (Kafka's own convention)
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,13 @@ class Settings:
     raw_partitions: int = 6
     canonical_partitions: int = 6
     dedup_window: int = 100_000
+    # Topics as code (`fleetwire topics`). The defaults suit one local broker; production
+    # values are in docs/operations.md.
+    replication_factor: int = 1
+    min_insync_replicas: int = 1
+    raw_retention_hours: int = 7 * 24
+    canonical_retention_hours: int = 7 * 24
+    dlq_retention_hours: int = 28 * 24
 
     def admin_port_for(self, kind: str) -> int:
         if self.admin_port is not None:
@@ -77,7 +85,40 @@ class Settings:
                 env, "FLEETWIRE_CANONICAL_PARTITIONS", cls.canonical_partitions, 1, 10_000
             ),
             dedup_window=_int(env, "FLEETWIRE_DEDUP_WINDOW", cls.dedup_window, 0, 100_000_000),
+            **_topic_settings(env),
         )
+
+
+def _topic_settings(env: Mapping[str, str]) -> dict[str, int]:
+    replication = _int(env, "FLEETWIRE_REPLICATION_FACTOR", Settings.replication_factor, 1, 32)
+    # One replica may be down while writes with acks=all still succeed.
+    min_insync = _int(env, "FLEETWIRE_MIN_INSYNC_REPLICAS", max(1, replication - 1), 1, 32)
+    if min_insync > replication:
+        raise ConfigError(
+            f"FLEETWIRE_MIN_INSYNC_REPLICAS={min_insync} is more than "
+            f"FLEETWIRE_REPLICATION_FACTOR={replication}: no write could ever succeed; "
+            "use at most the replication factor"
+        )
+    return {
+        "replication_factor": replication,
+        "min_insync_replicas": min_insync,
+        "raw_retention_hours": _retention(
+            env, "FLEETWIRE_RAW_RETENTION_HOURS", Settings.raw_retention_hours
+        ),
+        "canonical_retention_hours": _retention(
+            env, "FLEETWIRE_CANONICAL_RETENTION_HOURS", Settings.canonical_retention_hours
+        ),
+        "dlq_retention_hours": _retention(
+            env, "FLEETWIRE_DLQ_RETENTION_HOURS", Settings.dlq_retention_hours
+        ),
+    }
+
+
+def _retention(env: Mapping[str, str], name: str, default: int) -> int:
+    hours = _int(env, name, default, FOREVER, 1_000_000)
+    if hours == 0:
+        raise ConfigError(f"{name}=0 would delete records at once: use hours, or -1 to keep them")
+    return hours
 
 
 def _text(env: Mapping[str, str], name: str, default: str) -> str:

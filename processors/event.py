@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import TypeVar
 
 import msgspec
 
@@ -10,11 +11,12 @@ from fleetwire.errors import RejectedRecord
 from processors.record import RawRecord
 from processors.vin import clean_vin, is_valid_vin
 from schemas.canonical import CanonicalEvent, EventData, Vehicle
-from schemas.catalog import EVENT_TYPES
+from schemas.catalog import EVENT_TYPES, SCHEMA_BASE_URL
 
 # Fixed namespace: ids must stay the same across releases for the same delivery.
 ID_NAMESPACE = uuid.UUID("6f1c2d8e-4b7a-5e3f-9a0d-2c6b8e1f4a57")
-SCHEMA_BASE_URL = "https://fleetwire.dev/schemas/"
+
+T = TypeVar("T")
 
 
 def event_id(record: RawRecord, index: int) -> str:
@@ -65,14 +67,32 @@ def build(
     )
 
 
-def decode_error(exc: msgspec.DecodeError, body: bytes, what: str) -> RejectedRecord:
+# What decoding a body can raise: msgspec reports invalid UTF-8 inside a JSON string as a
+# UnicodeDecodeError, not as a DecodeError.
+DECODE_ERRORS = (msgspec.DecodeError, UnicodeDecodeError)
+
+
+def decode_error(
+    exc: msgspec.DecodeError | UnicodeDecodeError, body: bytes, what: str
+) -> RejectedRecord:
     """A dead-letter reason from a msgspec error, which names the field path at fault.
 
     msgspec validates while it parses, so a syntax error late in a body can surface as a
     type error first; the body is re-checked as plain JSON to name the real problem.
+    msgspec reports a string that is not UTF-8 as UnicodeDecodeError, not DecodeError.
     """
     try:
         msgspec.json.decode(body)
-    except msgspec.DecodeError as syntax:
+    except DECODE_ERRORS as syntax:
         return RejectedRecord("invalid-json", f"{what} is not valid JSON: {syntax}")
     return RejectedRecord("invalid-payload", f"{what}: {exc}")
+
+
+def decode(decoder: msgspec.json.Decoder[T], body: bytes | msgspec.Raw, what: str) -> T:
+    """Decode with a prebuilt decoder; a failure becomes a dead-letter reason naming `what`."""
+    try:
+        return decoder.decode(body)
+    except msgspec.DecodeError as exc:
+        raise decode_error(exc, bytes(body), what) from None
+    except UnicodeDecodeError as exc:  # JSON text must be UTF-8 (RFC 8259)
+        raise RejectedRecord("invalid-json", f"{what} is not valid JSON: {exc}") from None

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from processors import zubie
+from processors import azuga, smartcar, telematica, zf_scalar, zubie
 from processors.record import RawRecord
 from schemas.canonical import CanonicalEvent
 
 Normalizer = Callable[[RawRecord], list[CanonicalEvent]]
 
 NORMALIZERS: dict[str, Normalizer] = {
+    "azuga": azuga.normalize,
     "zubie": zubie.normalize,
+    "zf-scalar": zf_scalar.normalize,
+    "telematica": telematica.normalize,
+    "smartcar": smartcar.normalize,
 }

@@ -38,7 +38,9 @@ def from_epoch_ms(value: float, field: str) -> datetime:
     try:
         moment = datetime.fromtimestamp(value / 1000, UTC)
     except (OverflowError, OSError, ValueError):
-        raise RejectedRecord("invalid-time", f"{field}: {value!r} is not epoch milliseconds") from None
+        raise RejectedRecord(
+            "invalid-time", f"{field}: {value!r} is not epoch milliseconds"
+        ) from None
     return _sane(moment, field, str(value))
 
 
@@ -47,10 +49,12 @@ def from_epoch_s(value: float, field: str) -> datetime:
 
 
 def _sane(moment: datetime, field: str, text: str) -> datetime:
-    if not MIN_YEAR <= moment.astimezone(UTC).year <= MAX_YEAR:
-        raise RejectedRecord(
-            "invalid-time", f"{field}: {text!r} is outside {MIN_YEAR}-{MAX_YEAR}"
-        )
+    try:
+        year = moment.astimezone(UTC).year
+    except OverflowError:  # year 1 or 9999 with an offset leaves datetime's range
+        year = moment.year
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise RejectedRecord("invalid-time", f"{field}: {text!r} is outside {MIN_YEAR}-{MAX_YEAR}")
     return moment
 
 

@@ -35,6 +35,9 @@ class Vehicle(Canonical, frozen=True, kw_only=True):
     model: str | None = None
     year: int | None = None
     device_id: str | None = None
+    asset_id: str | None = None
+    sensor_vin: str | None = None  # a VIN as a sensor reports it: kept, never the subject
+    registration: str | None = None
 
 
 class Location(Canonical, frozen=True, kw_only=True):
@@ -49,35 +52,6 @@ class EventData(Canonical, frozen=True, kw_only=True):
     """Base of every `data` struct: the vehicle is always there, if only as empty ids."""
 
     vehicle: Vehicle
-
-
-class Trip(Canonical, frozen=True, kw_only=True):
-    """A trip as far as it is known when the event is sent (a start knows little)."""
-
-    id: str | None = None
-    key: str | None = None
-    started_at: str | None = None
-    ended_at: str | None = None
-    start_location: Location | None = None
-    end_location: Location | None = None
-    distance_km: float | None = None
-    duration_s: float | None = None
-    max_speed_kmh: float | None = None
-    idle_time_s: float | None = None
-    hard_brakes: int | None = None
-    rapid_accelerations: int | None = None
-    start_address: str | None = None
-    end_address: str | None = None
-    tags: tuple[str, ...] = ()
-
-
-class TripEvent(EventData, frozen=True, kw_only=True):
-    """vehicle.trip.started / vehicle.trip.ended / vehicle.trip.tagged."""
-
-    trip: Trip
-    location: Location | None = None
-    fuel_level_percent: float | None = None
-    battery_voltage: float | None = None
 
 
 class CanonicalEvent(msgspec.Struct, frozen=True, kw_only=True):

@@ -9,6 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from schemas import canonical as c
+from schemas.events import (
+    assignments,
+    charging,
+    connectivity,
+    devices,
+    driving,
+    health,
+    location,
+    pairing,
+    state,
+    trips,
+)
+
+# Where the JSON Schemas in schemas/json/ are published; `dataschema` points into it.
+SCHEMA_BASE_URL = "https://fleetwire.dev/schemas/"
 
 
 @dataclass(frozen=True)
@@ -22,15 +37,50 @@ class EventType:
     def schema_file(self) -> str:
         return f"{self.name}.v{self.version}.json"
 
+    @property
+    def schema_url(self) -> str:
+        return f"{SCHEMA_BASE_URL}{self.schema_file}"
+
 
 def _types(*entries: tuple[str, type[c.EventData], str]) -> dict[str, EventType]:
     return {name: EventType(name, data, domain) for name, data, domain in entries}
 
 
 EVENT_TYPES: dict[str, EventType] = _types(
-    ("vehicle.trip.started", c.TripEvent, "trips"),
-    ("vehicle.trip.ended", c.TripEvent, "trips"),
-    ("vehicle.trip.tagged", c.TripEvent, "trips"),
+    ("vehicle.trip.started", trips.TripEvent, "trips"),
+    ("vehicle.trip.ended", trips.TripEvent, "trips"),
+    ("vehicle.trip.tagged", trips.TripEvent, "trips"),
+    ("driving.harsh_braking", driving.HarshBraking, "driving"),
+    ("driving.rapid_acceleration", driving.RapidAcceleration, "driving"),
+    ("driving.speeding", driving.Speeding, "driving"),
+    ("vehicle.schedule.violated", driving.ScheduleViolation, "driving"),
+    ("vehicle.location.updated", location.LocationUpdate, "location"),
+    ("vehicle.geofence.entered", location.GeofenceCrossing, "location"),
+    ("vehicle.geofence.exited", location.GeofenceCrossing, "location"),
+    ("vehicle.dtc.detected", health.DtcEvent, "health"),
+    ("vehicle.dtc.cleared", health.DtcEvent, "health"),
+    ("vehicle.battery.low", health.BatteryLow, "health"),
+    ("vehicle.fuel.low", health.FuelLow, "health"),
+    ("vehicle.maintenance.due", health.MaintenanceDue, "health"),
+    ("device.activated", devices.DeviceActivated, "devices"),
+    ("device.unplugged", devices.DeviceUnplugged, "devices"),
+    ("device.reconnected", devices.DeviceReconnected, "devices"),
+    ("device.vehicle_changed", devices.DeviceVehicleChanged, "devices"),
+    ("driver.vehicle.paired", assignments.DriverVehicleAssignment, "assignments"),
+    ("driver.vehicle.unpaired", assignments.DriverVehicleAssignment, "assignments"),
+    ("device.paired", pairing.PairingEvent, "devices"),
+    ("device.pairing_failed", pairing.PairingEvent, "devices"),
+    ("device.unpaired", pairing.UnpairingEvent, "devices"),
+    ("charger.command.completed", charging.CommandEvent, "charging"),
+    ("vehicle.command.completed", charging.CommandEvent, "charging"),
+    ("vehicle.charging.changed", charging.ChargingChanged, "charging"),
+    ("vehicle.plug.changed", charging.PlugChanged, "charging"),
+    ("vehicle.battery.soc_reached", charging.SocReached, "charging"),
+    ("vehicle.connected", connectivity.ConnectionEvent, "connectivity"),
+    ("vehicle.disconnected", connectivity.ConnectionEvent, "connectivity"),
+    ("vehicle.connection.failed", connectivity.ConnectionErrorEvent, "connectivity"),
+    ("vehicle.connection.restored", connectivity.ConnectionErrorEvent, "connectivity"),
+    ("vehicle.state.reported", state.StateReport, "state"),
 )
 
 DOMAINS: tuple[str, ...] = tuple(sorted({t.domain for t in EVENT_TYPES.values()}))

@@ -42,3 +42,9 @@ def test_any_offset_converts_to_the_same_instant(moment: datetime, minutes: int)
     local = moment.replace(tzinfo=UTC).astimezone(zone)
     assert parse_iso(local.isoformat(), "t") == moment.replace(tzinfo=UTC)
     assert iso_utc(local.isoformat(), "t").endswith("Z")
+
+
+@pytest.mark.parametrize("text", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"])
+def test_times_at_the_edge_of_datetime_are_rejected_not_crashed(text: str) -> None:
+    with pytest.raises(RejectedRecord, match="outside"):
+        parse_iso(text, "t")

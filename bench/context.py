@@ -1,0 +1,50 @@
+"""What every phase shares: the broker, the run's names and files, options, progress."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingress.sources import Source
+
+RESULTS = Path(__file__).resolve().parent / "results"
+_STARTED = time.monotonic()
+
+
+def say(message: str) -> None:
+    """A progress line, with the time since the benchmark started."""
+    print(f"[{time.monotonic() - _STARTED:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class Options:
+    duration_s: float = 15.0  # each wrk measurement
+    warmup_s: float = 3.0
+    connections: int = 50
+    # a paced run needs spare connections, or slow answers would hold sends back
+    paced_connections: int = 200
+    threads: int = 1
+    drain_records: int = 50_000
+    drain_timeout_s: float = 120.0
+    e2e_rate: float = 1000.0
+    e2e_seconds: float = 15.0
+    e2e_warmup_s: float = 2.0
+    keep_topics: bool = False
+
+
+@dataclass(frozen=True)
+class Run:
+    bootstrap: str
+    run_id: str  # lowercase letters and digits: it goes into topic names and markers
+    workdir: Path  # logs, scripts and the sources file of this run
+    sources_path: Path
+    sources: dict[str, Source]
+    options: Options
+
+    def prefix(self, phase: str) -> str:
+        return f"bench{self.run_id}.{phase}"
+
+    def file(self, name: str) -> Path:
+        return self.workdir / name

@@ -1,0 +1,357 @@
+"""The report: targets judged against the figures, a table for the terminal, Markdown
+for the README. Pure functions of the results document that `bench` writes as JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+Results = Mapping[str, Any]
+
+INGRESS_SHARE = 0.60
+INGRESS_P99_MS = 50.0
+AT_LEAST_ONCE_EPS = 20_000.0
+EXACTLY_ONCE_SHARE = 0.80
+E2E_P99_MS = 250.0
+E2E_RATE = 1000.0
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    value: str
+    status: str  # "met", "not met" or "not measured"
+    note: str = ""
+
+
+def _get(results: Results, *path: str) -> Any:
+    node: Any = results.get("phases", {})
+    for key in path:
+        if not isinstance(node, Mapping) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    if numerator is None or not denominator:
+        return None
+    return numerator / denominator
+
+
+def derived(results: Results) -> dict[str, float | None]:
+    def rounded(value: float | None) -> float | None:
+        return None if value is None else round(value, 3)
+
+    return {
+        "ingress_to_ceiling": rounded(
+            ratio(_get(results, "ingress", "full_speed", "rps"), _get(results, "ceiling", "rps"))
+        ),
+        # what the requests/s ratio would be with a core each: steadier on a shared machine
+        "ingress_to_ceiling_by_cpu": rounded(
+            ratio(
+                _get(results, "ceiling", "server_cpu_us_per_request"),
+                _get(results, "ingress", "full_speed", "server_cpu_us_per_request"),
+            )
+        ),
+        "two_workers_to_one": rounded(
+            ratio(
+                _get(results, "ingress_2_workers", "full_speed", "rps"),
+                _get(results, "ingress", "full_speed", "rps"),
+            )
+        ),
+        "exactly_once_to_at_least_once": rounded(
+            ratio(
+                _get(results, "drain_exactly_once", "events_per_s"),
+                _get(results, "drain_at_least_once", "events_per_s"),
+            )
+        ),
+    }
+
+
+def _judge(ok: bool | None) -> str:
+    return "not measured" if ok is None else ("met" if ok else "not met")
+
+
+def targets(results: Results) -> list[Target]:
+    share = derived(results)
+    found: list[Target] = []
+
+    ingress_share = share["ingress_to_ceiling"]
+    found.append(
+        Target(
+            f"ingress requests/s >= {INGRESS_SHARE:.0%} of the ceiling's",
+            "-" if ingress_share is None else f"{ingress_share:.0%}",
+            _judge(None if ingress_share is None else ingress_share >= INGRESS_SHARE),
+        )
+    )
+
+    slow = _get(results, "ingress", "at_80_percent")
+    p99 = None if slow is None else slow["latency_ms"]["p99"]
+    found.append(
+        Target(
+            f"ingress p99 <= {INGRESS_P99_MS:.0f} ms at 80% of its maximum rate",
+            "-" if p99 is None else f"{p99:.1f} ms",
+            _judge(None if p99 is None else p99 <= INGRESS_P99_MS and slow["errors"] == 0),
+            _paced_note(slow),
+        )
+    )
+
+    alo = _get(results, "drain_at_least_once")
+    alo_eps = None if alo is None else alo["events_per_s"]
+    found.append(
+        Target(
+            f"processor >= {AT_LEAST_ONCE_EPS:,.0f} events/s at-least-once",
+            "-" if alo_eps is None else f"{alo_eps:,.0f}/s",
+            _judge(None if alo_eps is None else alo_eps >= AT_LEAST_ONCE_EPS and alo["complete"]),
+        )
+    )
+
+    eos = _get(results, "drain_exactly_once")
+    eos_share = share["exactly_once_to_at_least_once"]
+    transactions = eos is not None and eos.get("transactions_seen", False)
+    found.append(
+        Target(
+            f"exactly-once within {1 - EXACTLY_ONCE_SHARE:.0%} of at-least-once",
+            "-" if eos_share is None else f"{eos_share:.0%} ({eos['events_per_s']:,.0f}/s)",
+            _judge(
+                None
+                if eos_share is None or not transactions
+                else eos_share >= EXACTLY_ONCE_SHARE and eos["complete"]
+            ),
+            "" if eos is None or transactions else "no transactions seen on the canonical topics",
+        )
+    )
+
+    e2e = _get(results, "e2e")
+    e2e_p99 = None if e2e is None or e2e.get("e2e_ms") is None else e2e["e2e_ms"]["p99"]
+    complete = e2e is not None and e2e["missing"] == 0 and e2e["not_accepted"] == 0
+    steady = e2e is not None and e2e["sent_rps"] >= 0.95 * E2E_RATE
+    found.append(
+        Target(
+            f"end-to-end p99 <= {E2E_P99_MS:.0f} ms at {E2E_RATE:,.0f} webhooks/s",
+            "-" if e2e_p99 is None else f"{e2e_p99:.0f} ms",
+            _judge(None if e2e_p99 is None else e2e_p99 <= E2E_P99_MS and complete and steady),
+            _e2e_note(e2e),
+        )
+    )
+    return found
+
+
+def _paced_note(slow: Mapping[str, Any] | None) -> str:
+    if slow is None:
+        return ""
+    notes = []
+    if slow["errors"]:
+        notes.append(f"{slow['errors']} errors")
+    offered = slow.get("offered_rps")
+    if offered and slow["rps"] < 0.95 * offered:
+        notes.append(f"only {slow['rps']:,.0f} of {offered:,.0f}/s answered")
+    return ", ".join(notes)
+
+
+def _e2e_note(e2e: Mapping[str, Any] | None) -> str:
+    if e2e is None:
+        return ""
+    notes = []
+    if e2e.get("delivery") == "exactly-once" and e2e.get("transactions_seen") is False:
+        notes.append("exactly-once requested, no transactions seen")
+    if e2e["sent_rps"] < 0.95 * E2E_RATE:
+        notes.append(f"only {e2e['sent_rps']:,.0f}/s sent")
+    if e2e["not_accepted"]:
+        notes.append(f"{e2e['not_accepted']} not accepted")
+    if e2e["missing"]:
+        notes.append(f"{e2e['missing']} never readable")
+    return ", ".join(notes)
+
+
+def target_dicts(results: Results) -> list[dict[str, str]]:
+    return [asdict(t) for t in targets(results)]
+
+
+# -- rendering ------------------------------------------------------------------------
+
+HEADERS = (
+    "phase",
+    "rate",
+    "p50 ms",
+    "p99 ms",
+    "p99.9 ms",
+    "max ms",
+    "errors",
+    "server CPU",
+    "CPU us/item",
+    "loadgen CPU",
+)
+
+
+def _n(value: float | None, digits: int = 0) -> str:
+    return "-" if value is None else f"{value:,.{digits}f}"
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}%"
+
+
+def _row(
+    label: str,
+    rate: str,
+    latency: Mapping[str, float] | None = None,
+    errors: int | None = None,
+    cpu: tuple[float | None, float | None, float | None] | None = None,
+) -> list[str]:
+    """One table row: latency in ms; cpu as (server %, server us per item, loadgen %)."""
+    cells = [label, rate]
+    cells += (
+        ["", "", "", ""]
+        if latency is None
+        else [_n(latency[k], 1) for k in ("p50", "p99", "p999", "max")]
+    )
+    cells.append("" if errors is None else str(errors))
+    cells += ["", "", ""] if cpu is None else [_pct(cpu[0]), _n(cpu[1], 0), _pct(cpu[2])]
+    return cells
+
+
+def _failed(label: str, phase: Mapping[str, Any]) -> list[str]:
+    return _row(label, f"failed: {phase.get('error', 'no event matched')}")
+
+
+def _http_row(label: str, phase: Mapping[str, Any] | None) -> list[str] | None:
+    if phase is None:
+        return None
+    if "error" in phase:
+        return _failed(label, phase)
+    cpu = (
+        phase["server_cpu_percent"],
+        phase.get("server_cpu_us_per_request"),
+        phase["loadgen_cpu_percent"],
+    )
+    return _row(label, f"{_n(phase['rps'])} req/s", phase["latency_ms"], phase["errors"], cpu)
+
+
+def _drain_row(label: str, phase: Mapping[str, Any] | None) -> list[str] | None:
+    if phase is None:
+        return None
+    if "error" in phase:
+        return _failed(label, phase)
+    missing = max(0, phase["records"] - phase["canonical_readable"])
+    cpu = (phase.get("processor_cpu_percent"), phase.get("processor_cpu_us_per_event"), None)
+    return _row(label, f"{_n(phase['events_per_s'])} ev/s", None, missing, cpu)
+
+
+def _e2e_row(label: str, phase: Mapping[str, Any] | None) -> list[str] | None:
+    if phase is None:
+        return None
+    if "error" in phase or phase.get("e2e_ms") is None:
+        return _failed(label, phase)
+    errors = phase["not_accepted"] + phase["missing"]
+    return _row(label, f"{_n(phase['sent_rps'])} req/s", phase["e2e_ms"], errors)
+
+
+def _e2e_label(phase: Mapping[str, Any] | None) -> str:
+    delivery = None if phase is None else phase.get("delivery")
+    return "end to end, 200 -> readable" + (f" ({delivery})" if delivery else "")
+
+
+def _workers_label(phase: Mapping[str, Any] | None, workers: int) -> str:
+    label = f"ingress, {workers} worker{'s' if workers > 1 else ''}"
+    processes = None if phase is None else phase.get("server_processes")
+    if processes is not None and processes != workers:
+        label += f" ({processes} process{'es' if processes > 1 else ''})"
+    return label
+
+
+def rows(results: Results) -> list[list[str]]:
+    phases = results.get("phases", {})
+    slow = _get(results, "ingress", "at_80_percent")
+    slow_label = (
+        "ingress, 80% of max"
+        if slow is None or "offered_rps" not in slow
+        else (f"ingress, {_n(slow['offered_rps'])}/s offered")
+    )
+    candidates: list[tuple[Callable[[str, Any], list[str] | None], str, Any]] = [
+        (_http_row, "ceiling (verify + 200)", phases.get("ceiling")),
+        (
+            _http_row,
+            _workers_label(_get(results, "ingress", "full_speed"), 1),
+            _get(results, "ingress", "full_speed") or phases.get("ingress"),
+        ),
+        (_http_row, slow_label, slow),
+        (
+            _http_row,
+            _workers_label(_get(results, "ingress_2_workers", "full_speed"), 2),
+            _get(results, "ingress_2_workers", "full_speed") or phases.get("ingress_2_workers"),
+        ),
+        (_drain_row, "processor, at-least-once", phases.get("drain_at_least_once")),
+        (_drain_row, "processor, exactly-once", phases.get("drain_exactly_once")),
+        (_e2e_row, _e2e_label(phases.get("e2e")), phases.get("e2e")),
+    ]
+    return [row for render, label, phase in candidates if (row := render(label, phase))]
+
+
+def _machine_line(results: Results) -> str:
+    m = results.get("machine", {})
+    load = " ".join(str(x) for x in m.get("load_average_at_start", []))
+    return (
+        f"{m.get('cpu_model')} ({m.get('cores')} cores), {m.get('python')}, "
+        f"Kafka {m.get('kafka')}, {m.get('wrk')}; load average at start {load}"
+    )
+
+
+def _ratios_line(results: Results) -> str:
+    share = derived(results)
+    parts = []
+    for key, label in (
+        ("ingress_to_ceiling", "ingress/ceiling"),
+        ("ingress_to_ceiling_by_cpu", "(by CPU per request"),
+        ("two_workers_to_one", "2 workers/1 worker"),
+        ("exactly_once_to_at_least_once", "exactly-once/at-least-once"),
+    ):
+        value = share[key]
+        closing = ")" if label.startswith("(") else ""
+        parts.append(f"{label} {'-' if value is None else f'{value:.2f}'}{closing}")
+    return "ratios: " + ", ".join(parts).replace(", (", " (")
+
+
+def table(results: Results) -> str:
+    body = [list(HEADERS), *rows(results)]
+    widths = [max(len(row[i]) for row in body if len(row) > i) for i in range(len(HEADERS))]
+    lines = [
+        f"fleetwire benchmark, {results.get('date')} (run {results.get('run_id')})",
+        f"machine: {_machine_line(results)}",
+    ]
+    if results.get("note"):
+        lines.append(f"note: {results['note']}")
+    lines.append("")
+    for row in body:
+        cells = [
+            row[0].ljust(widths[0]),
+            *(c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=False)),
+        ]
+        lines.append("  ".join(cells).rstrip())
+    lines.extend(["", _ratios_line(results), "", "targets:"])
+    for target in targets(results):
+        note = f" ({target.note})" if target.note else ""
+        lines.append(f"  [{target.status:^12}] {target.name}: {target.value}{note}")
+    return "\n".join(lines)
+
+
+def markdown(results: Results) -> str:
+    """The summary the README quotes."""
+    lines = [
+        f"Measured {results.get('date')} on {_machine_line(results)}.",
+        "",
+        "| " + " | ".join(HEADERS) + " |",
+        "|" + "|".join(["---"] + ["---:"] * (len(HEADERS) - 1)) + "|",
+    ]
+    lines.extend(
+        "| " + " | ".join(row + [""] * (len(HEADERS) - len(row))) + " |" for row in rows(results)
+    )
+    lines.extend(["", _ratios_line(results), "", "| target | measured | |", "|---|---:|---|"])
+    for target in targets(results):
+        note = f" ({target.note})" if target.note else ""
+        lines.append(f"| {target.name} | {target.value} | {target.status}{note} |")
+    if results.get("note"):
+        lines.extend(["", f"Note: {results['note']}"])
+    return "\n".join(lines) + "\n"

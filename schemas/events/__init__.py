@@ -1,0 +1,1 @@
+"""Canonical `data` structs, one module per family of event types."""

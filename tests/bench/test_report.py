@@ -1,0 +1,137 @@
+"""Judging figures against the targets, and rendering them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bench import report
+from bench.drain import _figures as drain_figures
+from bench.endtoend import _figures as e2e_figures
+from bench.sender import Sent
+
+
+def http(rps: float, p99: float = 5.0, errors: int = 0) -> dict[str, Any]:
+    latency = {
+        "min": 0.1,
+        "mean": 2.0,
+        "max": 40.0,
+        "p50": 2.0,
+        "p90": 4.0,
+        "p99": p99,
+        "p999": 30.0,
+    }
+    return {
+        "rps": rps,
+        "latency_ms": latency,
+        "errors": errors,
+        "server_cpu_percent": 99.0,
+        "loadgen_cpu_percent": 20.0,
+        "offered_rps": None,
+    }
+
+
+def drain(eps: float, transactions: bool = False) -> dict[str, Any]:
+    return {
+        "events_per_s": eps,
+        "complete": True,
+        "records": 100,
+        "canonical_readable": 100,
+        "transactions_seen": transactions,
+        "processor_cpu_percent": 95.0,
+    }
+
+
+def results(**phases: Any) -> dict[str, Any]:
+    return {"date": "today", "run_id": "r", "machine": {}, "phases": phases}
+
+
+def status(found: list[report.Target], start: str) -> str:
+    return next(t.status for t in found if t.name.startswith(start))
+
+
+@pytest.mark.parametrize(("ingress_rps", "expected"), [(700.0, "met"), (500.0, "not met")])
+def test_ingress_is_judged_against_the_ceiling(ingress_rps: float, expected: str) -> None:
+    found = report.targets(results(ceiling=http(1000), ingress={"full_speed": http(ingress_rps)}))
+    assert status(found, "ingress requests/s") == expected
+
+
+def test_latency_at_80_percent_counts_errors_too() -> None:
+    slow = {**http(800, p99=10), "offered_rps": 800.0}
+    assert status(report.targets(results(ingress={"at_80_percent": slow})), "ingress p99") == "met"
+    failing = {**slow, "errors": 3}
+    found = report.targets(results(ingress={"at_80_percent": failing}))
+    assert status(found, "ingress p99") == "not met"
+
+
+def test_exactly_once_without_transactions_is_not_judged() -> None:
+    found = report.targets(
+        results(drain_at_least_once=drain(25_000), drain_exactly_once=drain(24_000))
+    )
+    assert status(found, "processor >=") == "met"
+    assert status(found, "exactly-once") == "not measured"
+    found = report.targets(
+        results(
+            drain_at_least_once=drain(25_000), drain_exactly_once=drain(15_000, transactions=True)
+        )
+    )
+    assert status(found, "exactly-once") == "not met"
+
+
+def test_missing_phases_are_not_measured_and_still_render() -> None:
+    empty = results(ceiling={"error": "RuntimeError: no"})
+    assert {t.status for t in report.targets(empty)} == {"not measured"}
+    assert "failed: RuntimeError: no" in report.table(empty)
+    assert "| target |" in report.markdown(empty)
+
+
+def test_every_phase_has_a_row() -> None:
+    e2e = {
+        "sent_rps": 1000.0,
+        "not_accepted": 0,
+        "missing": 0,
+        "e2e_ms": {"p50": 20.0, "p99": 90.0, "p999": 120.0, "max": 130.0},
+    }
+    full = results(
+        ceiling=http(1000),
+        ingress={"full_speed": http(700), "at_80_percent": http(560)},
+        ingress_2_workers={"full_speed": http(1200)},
+        drain_at_least_once=drain(25_000),
+        drain_exactly_once=drain(22_000, transactions=True),
+        e2e=e2e,
+    )
+    assert len(report.rows(full)) == 7
+    assert {t.status for t in report.targets(full)} == {"met"}
+    assert report.derived(full)["two_workers_to_one"] == pytest.approx(1200 / 700, abs=1e-3)
+
+
+def test_drain_rate_runs_from_the_first_commit_to_the_last() -> None:
+    samples = [(1.0, 0, 0.0), (2.0, 2000, 0.5), (3.0, 6000, 1.5), (4.0, 10000, 2.5)]
+    figures = drain_figures(samples, 10_000)
+    assert figures["events_per_s"] == pytest.approx(4000)
+    assert figures["events_per_s_incl_startup"] == pytest.approx(2500)
+    assert figures["complete"]
+    assert figures["processor_cpu_percent"] == pytest.approx(100)
+
+
+def test_e2e_leaves_out_the_warm_up_and_counts_what_never_arrived() -> None:
+    sent = [Sent(i, 200, 10.0 + i / 100, 10.01 + i / 100) for i in range(10)]
+    sent.append(Sent(10, 503, 10.1, 10.2))
+    seen = {i: 10.01 + i / 100 + 0.05 for i in range(2, 9)}
+    figures = e2e_figures(sent, seen, warm=2, rate=100, delivery="exactly-once")
+    assert figures["sent"] == 9
+    assert figures["not_accepted"] == 1
+    assert figures["matched"] == 7
+    assert figures["missing"] == 1
+    assert figures["e2e_ms"]["p50"] == pytest.approx(50)
+
+
+def test_a_paced_run_that_fell_short_says_so() -> None:
+    slow = {**http(600, p99=10), "offered_rps": 800.0}
+    target = next(
+        t
+        for t in report.targets(results(ingress={"at_80_percent": slow}))
+        if t.name.startswith("ingress p99")
+    )
+    assert "only 600 of 800/s answered" in target.note

@@ -1,0 +1,267 @@
+"""The Kubernetes manifests, checked offline: structure, references between objects, and
+agreement with what fleetwire reads and listens on."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from ingress.sources import load_sources
+from tests.support.deployment import (
+    CONTRACT_PORTS,
+    PROVIDERS,
+    settings_for,
+    settings_variables,
+    subcommands,
+)
+from tests.support.monitoring import ROOT
+
+K8S = ROOT / "deploy" / "k8s"
+EXAMPLE = K8S / "provider-secrets.example.yaml"
+REQUIRED = {
+    "metadata": ["metadata.name"],
+    "Deployment": [
+        "spec.selector.matchLabels",
+        "spec.template.metadata.labels",
+        "spec.template.spec.containers",
+    ],
+    "Service": ["spec.selector", "spec.ports"],
+    "HorizontalPodAutoscaler": ["spec.scaleTargetRef.name", "spec.maxReplicas"],
+    "PodDisruptionBudget": ["spec.selector.matchLabels"],
+    "Job": ["spec.template.spec.containers", "spec.template.spec.restartPolicy"],
+}
+
+CREDENTIALS = ("secrets", "basic_auth", "api_keys", "authorization")
+
+Obj = dict[str, Any]
+
+
+def load(path: Path) -> list[Obj]:
+    return [d for d in yaml.safe_load_all(path.read_text()) if d]
+
+
+def objects() -> list[Obj]:
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    return [o for name in kustomization["resources"] for o in load(K8S / name)]
+
+
+def by_kind(kind: str) -> dict[str, Obj]:
+    return {o["metadata"]["name"]: o for o in objects() if o["kind"] == kind}
+
+
+def dig(obj: Obj, path: str) -> Any:
+    for key in path.split("."):
+        obj = obj[key]
+    return obj
+
+
+def pod_specs() -> dict[str, Obj]:
+    """Every pod template: deployments and the job."""
+    return {
+        name: o["spec"]["template"]["spec"]
+        for kind in ("Deployment", "Job")
+        for name, o in by_kind(kind).items()
+    }
+
+
+def container_env(pod: Obj, container: Obj) -> dict[str, str]:
+    """The environment a container gets, config maps resolved; secrets as their example."""
+    config_maps = {n: o["data"] for n, o in by_kind("ConfigMap").items()}
+    examples = {d["metadata"]["name"]: d["stringData"] for d in load(EXAMPLE)}
+    env: dict[str, str] = {}
+    for source in container.get("envFrom", []):
+        env.update(config_maps[source["configMapRef"]["name"]])
+    for item in container.get("env", []):
+        if "value" in item:
+            env[item["name"]] = item["value"]
+        else:
+            ref = item["valueFrom"]["secretKeyRef"]
+            env[item["name"]] = examples[ref["name"]][ref["key"]]
+    return env
+
+
+def test_kustomization_lists_every_manifest_but_the_example_secret() -> None:
+    listed = set(yaml.safe_load((K8S / "kustomization.yaml").read_text())["resources"])
+    present = {p.name for p in K8S.glob("*.yaml")} - {"kustomization.yaml", EXAMPLE.name}
+    assert listed == present
+
+
+def test_every_object_has_its_required_fields() -> None:
+    for obj in [*objects(), *load(EXAMPLE)]:
+        assert obj["apiVersion"]
+        assert obj["kind"]
+        for path in REQUIRED["metadata"] + REQUIRED.get(obj["kind"], []):
+            assert dig(obj, path), f"{obj['kind']} {obj['metadata'].get('name')}: {path}"
+    kinds = {o["kind"] for o in objects()}
+    assert kinds >= {
+        "Deployment",
+        "Service",
+        "HorizontalPodAutoscaler",
+        "PodDisruptionBudget",
+        "Job",
+        "Secret",
+        "ConfigMap",
+    }
+    assert set(by_kind("Deployment")) == {"fleetwire-ingress", "fleetwire-processor"}
+
+
+def test_selectors_match_their_pods() -> None:
+    deployments = by_kind("Deployment")
+    for deployment in deployments.values():
+        labels = deployment["spec"]["template"]["metadata"]["labels"]
+        assert deployment["spec"]["selector"]["matchLabels"].items() <= labels.items()
+    pods = [d["spec"]["template"]["metadata"]["labels"] for d in deployments.values()]
+    for kind, path in (
+        ("Service", "spec.selector"),
+        ("PodDisruptionBudget", "spec.selector.matchLabels"),
+    ):
+        for name, obj in by_kind(kind).items():
+            matched = [p for p in pods if dig(obj, path).items() <= p.items()]
+            assert len(matched) == 1, f"{kind} {name} selects {len(matched)} deployments"
+    for name, hpa in by_kind("HorizontalPodAutoscaler").items():
+        assert hpa["spec"]["scaleTargetRef"]["kind"] == "Deployment"
+        assert hpa["spec"]["scaleTargetRef"]["name"] in deployments, name
+        assert 1 <= hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"]
+
+
+def test_containers_run_real_subcommands_non_root_with_requests() -> None:
+    known = subcommands()
+    commands = set()
+    for name, pod in pod_specs().items():
+        assert pod["securityContext"]["runAsNonRoot"] is True, name
+        assert pod["securityContext"]["runAsUser"] >= 1000
+        assert pod["automountServiceAccountToken"] is False
+        for container in pod["containers"]:
+            program, subcommand, *_ = container["command"]
+            assert program == "fleetwire"
+            assert subcommand in known, f"{name}: fleetwire {subcommand} does not exist"
+            commands.add(subcommand)
+            requests = container["resources"]["requests"]
+            assert requests["cpu"]
+            assert requests["memory"]
+            assert container["securityContext"]["allowPrivilegeEscalation"] is False
+    assert commands == {"ingress", "process", "topics"}
+
+
+@pytest.mark.parametrize(
+    ("deployment", "kind"), [("fleetwire-ingress", "ingress"), ("fleetwire-processor", "processor")]
+)
+def test_probes_and_ports_are_the_contract_s(deployment: str, kind: str) -> None:
+    pod = by_kind("Deployment")[deployment]["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    settings = settings_for(container_env(pod, container))
+    admin = settings.admin_port_for(kind)
+    assert admin == CONTRACT_PORTS[kind]
+    for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
+        action = container[probe]["httpGet"]
+        assert action["path"] == path
+        assert ports.get(action["port"], action["port"]) == admin
+    expected = {CONTRACT_PORTS[kind]} | ({settings.http_port} if kind == "ingress" else set())
+    assert set(ports.values()) == expected
+    assert settings.http_port == CONTRACT_PORTS["http"]
+    annotations = by_kind("Deployment")[deployment]["spec"]["template"]["metadata"]["annotations"]
+    assert int(annotations["prometheus.io/port"]) == admin
+
+
+def test_services_target_declared_container_ports() -> None:
+    for name, service in by_kind("Service").items():
+        [deployment] = [
+            d
+            for d in by_kind("Deployment").values()
+            if service["spec"]["selector"].items()
+            <= d["spec"]["template"]["metadata"]["labels"].items()
+        ]
+        ports = {
+            p["name"]: p["containerPort"]
+            for c in deployment["spec"]["template"]["spec"]["containers"]
+            for p in c["ports"]
+        }
+        for port in service["spec"]["ports"]:
+            target = port["targetPort"]
+            assert target in ports or target in ports.values(), f"{name}: {target}"
+            assert port["port"] == ports.get(target, target)
+
+
+def test_environment_is_what_fleetwire_reads_and_secrets_come_from_secrets() -> None:
+    read = settings_variables()
+    referenced = env_references()
+    for name, pod in pod_specs().items():
+        for container in pod["containers"]:
+            env = container_env(pod, container)
+            settings_for(env)  # every value valid
+            unknown = set(env) - read - referenced
+            assert not unknown, f"{name}: {unknown} are read by nothing"
+            for item in container.get("env", []):
+                if item["name"] in referenced:
+                    assert item["valueFrom"]["secretKeyRef"]["name"] == (
+                        "fleetwire-provider-secrets"
+                    )
+    ingress = by_kind("Deployment")["fleetwire-ingress"]["spec"]["template"]["spec"]
+    [container] = ingress["containers"]
+    assert referenced <= set(container_env(ingress, container))
+
+
+def env_references() -> set[str]:
+    """The environment variables the sources file takes credentials from."""
+    names = set()
+    for source in tomllib.loads(sources_file())["sources"]:
+        for key in CREDENTIALS:
+            for value in source.get(key, []):
+                assert value.startswith("env:"), (
+                    f"{source['name']}.{key}: credentials in the sources Secret must be "
+                    "env: references"
+                )
+                names.add(value.removeprefix("env:"))
+    return names
+
+
+def sources_file() -> str:
+    return str(by_kind("Secret")["fleetwire-sources"]["stringData"]["sources.toml"])
+
+
+def test_the_sources_secret_is_mounted_where_fleetwire_looks_and_loads(tmp_path: Path) -> None:
+    pod = by_kind("Deployment")["fleetwire-ingress"]["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    env = container_env(pod, container)
+    expected = Path(settings_for(env).sources_path)
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    [mount] = [
+        m
+        for m in container["volumeMounts"]
+        if volumes[m["name"]].get("secret", {}).get("secretName") == "fleetwire-sources"
+    ]
+    # a directory mount (not subPath), so that an updated Secret reaches the pod
+    assert "subPath" not in mount
+    assert mount["readOnly"] is True
+    assert expected == Path(mount["mountPath"]) / "sources.toml"
+    document = tomllib.loads(sources_file())
+    assert {s["provider"] for s in document["sources"]} == set(PROVIDERS)
+    path = tmp_path / "sources.toml"
+    path.write_text(sources_file())
+    sources = load_sources(path, PROVIDERS, env)
+    assert {s.provider for s in sources.values()} == set(PROVIDERS)
+    assert env_references()
+
+
+def test_processors_never_outnumber_the_raw_partitions() -> None:
+    config = by_kind("ConfigMap")["fleetwire-config"]["data"]
+    partitions = settings_for(config).raw_partitions
+    assert by_kind("HorizontalPodAutoscaler")["fleetwire-processor"]["spec"]["maxReplicas"] <= (
+        partitions
+    )
+
+
+def test_production_topic_settings_are_declared_and_the_job_applies_them() -> None:
+    config = settings_for(by_kind("ConfigMap")["fleetwire-config"]["data"])
+    assert config.replication_factor >= 3
+    assert 2 <= config.min_insync_replicas < config.replication_factor
+    job = by_kind("Job")["fleetwire-topics"]
+    [container] = job["spec"]["template"]["spec"]["containers"]
+    assert container["command"] == ["fleetwire", "topics"]
+    assert job["spec"]["template"]["spec"]["restartPolicy"] in {"OnFailure", "Never"}
+    assert job["spec"]["backoffLimit"] >= 1
