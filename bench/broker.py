@@ -13,11 +13,9 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from fleetwire.provision import pipeline_topics
 from fleetwire.settings import Settings
-from fleetwire.topics import TopicNames, declared_topics, ensure_topics
-from ingress.registry import VERIFIERS
-from processors.registry import NORMALIZERS
-from schemas.catalog import DOMAINS
+from fleetwire.topics import ensure_topics
 
 ROOT = Path(__file__).resolve().parent.parent
 BROKER_SCRIPT = ROOT / "deploy" / "kafka" / "broker.sh"
@@ -73,17 +71,9 @@ def _version_of(args: Sequence[str], port: str) -> str | None:
 
 
 async def create_topics(bootstrap: str, prefix: str) -> None:
-    """The pipeline's topics, with raw topics also for providers the ingress knows but no
-    processor handles yet (`fleetwire topics` declares the processors' providers only)."""
-    defaults = Settings()
-    specs = declared_topics(
-        TopicNames(prefix),
-        set(NORMALIZERS) | set(VERIFIERS),
-        DOMAINS,
-        defaults.raw_partitions,
-        defaults.canonical_partitions,
-    )
-    await ensure_topics(bootstrap, specs)
+    """The pipeline's topics as `fleetwire topics` declares them (raw topics included for
+    every provider the ingress knows), under this run's prefix."""
+    await ensure_topics(bootstrap, pipeline_topics(Settings(topic_prefix=prefix)))
 
 
 async def delete_topics(bootstrap: str, prefix: str) -> int:

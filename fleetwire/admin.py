@@ -44,9 +44,14 @@ def admin_app(ready: Readiness, registry: CollectorRegistry = REGISTRY) -> web.A
     return app
 
 
-async def start_admin(runner: web.AppRunner, host: str, port: int, kind: str) -> int:
-    """Start the admin site; return the bound port (useful when `port` is 0)."""
-    site = web.TCPSite(runner, host, port)
+async def start_admin(
+    runner: web.AppRunner, host: str, port: int, kind: str, reuse_port: bool = False
+) -> int:
+    """Start the admin site; return the bound port (useful when `port` is 0).
+
+    `reuse_port` lets several processes of one service share the port (SO_REUSEPORT).
+    """
+    site = web.TCPSite(runner, host, port, reuse_port=reuse_port)
     await site.start()
     # aiohttp exposes the bound port only through the asyncio server it wraps.
     server = site._server

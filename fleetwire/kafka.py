@@ -7,7 +7,19 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
+from fleetwire.topics import RECORD_HEADROOM_BYTES
+
 READY_TIMEOUT_S = 2.0
+
+
+def max_record_bytes(max_body_bytes: int) -> int:
+    """The largest record a raw or dead-letter topic must take for bodies up to this size.
+
+    Kafka's defaults (about 1 MB per record) are smaller than a 1 MiB body plus headers:
+    without this, the largest accepted bodies could never be written and would be
+    answered 503 for ever. The topics are declared with the same limit (TopicLayout).
+    """
+    return max_body_bytes + RECORD_HEADROOM_BYTES
 
 
 def durable_producer(bootstrap_servers: str, **options: Any) -> AIOKafkaProducer:
@@ -32,6 +44,6 @@ async def reachable(client: Any, timeout: float = READY_TIMEOUT_S) -> bool:
     """True if some broker answers a metadata request now, not merely at some earlier time."""
     try:
         await asyncio.wait_for(client.fetch_all_metadata(), timeout)
-    except Exception:  # any failure to answer means not ready  # noqa: BLE001
+    except Exception:  # any failure to answer means not ready
         return False
     return True

@@ -16,6 +16,7 @@ from fleetwire.topics import (
     check_topics,
     declared_topics,
 )
+from ingress.registry import VERIFIERS
 from processors.registry import NORMALIZERS
 from schemas.catalog import DOMAINS
 
@@ -39,9 +40,9 @@ def layout(settings: Settings) -> TopicLayout:
 
 
 def pipeline_topics(settings: Settings) -> list[TopicSpec]:
-    return declared_topics(
-        TopicNames(settings.topic_prefix), NORMALIZERS, DOMAINS, layout(settings)
-    )
+    # The ingress writes a raw topic for every provider it authenticates, processed or not.
+    providers = set(VERIFIERS) | set(NORMALIZERS)
+    return declared_topics(TopicNames(settings.topic_prefix), providers, DOMAINS, layout(settings))
 
 
 async def provision(settings: Settings, check: bool = False) -> int:

@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from aiohttp import web
 
 from fleetwire.errors import AuthenticationError, PublishError
 from fleetwire.topics import TopicNames
 from ingress import metrics
-from ingress.publisher import RawPublisher
-from ingress.verifier import Verifier
+from ingress.verifier import Verifier, header_bytes
 
 log = logging.getLogger(__name__)
 
 ACCEPTED = b'{"status":"accepted"}'
 RETRY_AFTER_S = "5"
+DEFAULT_TYPE = "application/octet-stream"
 
 
 @dataclass(frozen=True)
@@ -32,38 +34,70 @@ class IngressConfig:
     max_in_flight: int
 
 
+class Publisher(Protocol):
+    async def publish(
+        self, topic: str, key: bytes, value: bytes, headers: Sequence[tuple[str, bytes]]
+    ) -> None:
+        """Return once Kafka acknowledged the record; raise PublishError otherwise."""
+
+
 class WebhookHandler:
-    def __init__(self, config: IngressConfig, publisher: RawPublisher) -> None:
+    def __init__(self, config: IngressConfig, publisher: Publisher) -> None:
         self._config = config
         self._publisher = publisher
         self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._draining = False
 
-    async def __call__(self, request: web.Request) -> web.StreamResponse:
+    async def handle(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["source"]
         verifier = self._config.verifiers.get(name)
         if verifier is None:
             metrics.REQUESTS.labels(metrics.UNKNOWN_SOURCE, "404").inc()
-            return _json_error(404, "unknown source")
+            return self._closing(_json_error(404, "unknown source"))
         if self._in_flight >= self._config.max_in_flight:
             return self._answer(name, _unavailable("ingress saturated"))
         self._in_flight += 1
+        self._idle.clear()
         metrics.IN_FLIGHT.inc()
         try:
             return self._answer(name, await self._handle(request, verifier))
         finally:
             self._in_flight -= 1
             metrics.IN_FLIGHT.dec()
+            if self._in_flight == 0:
+                self._idle.set()
 
-    @staticmethod
-    def _answer(source: str, response: web.Response) -> web.Response:
+    def drain(self) -> None:
+        """The process is stopping: close each connection once it has its answer."""
+        self._draining = True
+
+    async def wait_idle(self, timeout: float) -> bool:
+        """Wait until no request is being handled; False if some still are after `timeout`."""
+        try:
+            async with asyncio.timeout(timeout):
+                await self._idle.wait()
+        except TimeoutError:
+            return False
+        return True
+
+    def _answer(self, source: str, response: web.Response) -> web.Response:
         metrics.REQUESTS.labels(source, str(response.status)).inc()
+        return self._closing(response)
+
+    def _closing(self, response: web.Response) -> web.Response:
+        if self._draining:
+            response.force_close()
         return response
 
     async def _handle(self, request: web.Request, verifier: Verifier) -> web.Response:
         source = verifier.source
         body = await _read_body(request, self._config.max_body_bytes)
         if body is None:
-            return _json_error(413, f"body over {self._config.max_body_bytes} bytes")
+            too_large = _json_error(413, f"body over {self._config.max_body_bytes} bytes")
+            too_large.force_close()  # the rest of the body was never read
+            return too_large
         metrics.BODY_BYTES.labels(source.name).observe(len(body))
         request_id = uuid.uuid4().hex
         context = {"provider": source.provider, "source": source.name, "request_id": request_id}
@@ -84,12 +118,13 @@ class WebhookHandler:
         started = time.perf_counter()
         try:
             await self._publisher.publish(
-                self._config.topics.raw(source.provider), key.encode(), body, headers
+                self._config.topics.raw(source.provider), header_bytes(key), body, headers
             )
         except PublishError as exc:
             metrics.PUBLISH_SECONDS.labels("failed").observe(time.perf_counter() - started)
-            log.warning("not published, answering 503: %s", exc,
-                        extra={**context, "delivery_id": key})
+            log.warning(
+                "not published, answering 503: %s", exc, extra={**context, "delivery_id": key}
+            )
             return _unavailable("kafka unavailable")
         metrics.PUBLISH_SECONDS.labels("acknowledged").observe(time.perf_counter() - started)
         log.debug("published", extra={**context, "delivery_id": key})
@@ -119,12 +154,12 @@ def _raw_headers(
         ("fleetwire-provider", verifier.provider.encode()),
         ("fleetwire-received-at", received_at.encode()),
         ("fleetwire-request-id", request_id.encode()),
-        ("content-type", request.headers.get("Content-Type", "application/octet-stream").encode()),
+        ("content-type", header_bytes(request.headers.get("Content-Type", DEFAULT_TYPE))),
     ]
     for name in verifier.delivery_headers:
         value = request.headers.get(name)
         if value is not None:
-            headers.append((name, value.encode()))
+            headers.append((name, header_bytes(value)))
     return headers
 
 
@@ -147,5 +182,5 @@ def _json_error(status: int, message: str) -> web.Response:
 def webhook_app(handler: WebhookHandler, max_body_bytes: int) -> web.Application:
     # client_max_size is a second fence: aiohttp refuses larger bodies on its own as well.
     app = web.Application(client_max_size=max_body_bytes)
-    app.router.add_post("/webhooks/{source}", handler)
+    app.router.add_post("/webhooks/{source}", handler.handle)
     return app

@@ -5,10 +5,14 @@ from __future__ import annotations
 import uvloop
 
 from fleetwire.settings import Settings
-from ingress.server import build_config, serve
+from ingress.server import build_config, hold_stop_signals, serve
+from ingress.workers import run_workers
 
 
 def run_ingress(settings: Settings) -> int:
     config = build_config(settings)  # bad configuration stops here, before listening
+    if settings.workers > 1:
+        return run_workers(settings)
+    hold_stop_signals()
     uvloop.run(serve(settings, config))
     return 0

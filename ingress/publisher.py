@@ -19,9 +19,10 @@ RECONNECT_BACKOFF_S = (0.2, 0.5, 1.0, 2.0, 5.0)
 class RawPublisher:
     """Writes raw records; connects in the background so the ingress can start first."""
 
-    def __init__(self, bootstrap_servers: str, timeout_s: float) -> None:
+    def __init__(self, bootstrap_servers: str, timeout_s: float, max_record_bytes: int) -> None:
         self._bootstrap = bootstrap_servers
         self._timeout = timeout_s
+        self._max_record_bytes = max_record_bytes
         self._producer: AIOKafkaProducer | None = None
         self._connecting: asyncio.Task[None] | None = None
 
@@ -33,14 +34,18 @@ class RawPublisher:
     async def _connect(self) -> None:
         attempt = 0
         while True:
-            producer = durable_producer(self._bootstrap)
+            producer = durable_producer(self._bootstrap, max_request_size=self._max_record_bytes)
             try:
                 await producer.start()
-            except Exception as exc:  # noqa: BLE001 - any start failure is retried
+            except Exception as exc:  # any start failure is retried
                 await producer.stop()
                 delay = RECONNECT_BACKOFF_S[min(attempt, len(RECONNECT_BACKOFF_S) - 1)]
-                log.warning("kafka %s not reachable (%s); retrying in %.1fs", self._bootstrap,
-                            type(exc).__name__, delay)
+                log.warning(
+                    "kafka %s not reachable (%s); retrying in %.1fs",
+                    self._bootstrap,
+                    type(exc).__name__,
+                    delay,
+                )
                 attempt += 1
                 await asyncio.sleep(delay)
                 continue

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ingress.azuga import AzugaVerifier
+from ingress.smartcar import SmartcarVerifier
 from ingress.sources import Source
+from ingress.telematica import TelematicaVerifier
 from ingress.verifier import Verifier
+from ingress.zf_scalar import ZfScalarVerifier
 from ingress.zubie import ZubieVerifier
 
 VERIFIERS: dict[str, Callable[[Source], Verifier]] = {
+    "azuga": AzugaVerifier,
+    "zf-scalar": ZfScalarVerifier,
+    "telematica": TelematicaVerifier,
     "zubie": ZubieVerifier,
+    "smartcar": SmartcarVerifier,
 }
 
 

@@ -1,4 +1,4 @@
-"""Running the ingress: the webhook listener and the admin listener in one event loop."""
+"""Running one ingress process: the webhook listener and the admin listener in one loop."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import logging
 import signal
 
 from aiohttp import web
+from prometheus_client import REGISTRY, CollectorRegistry
 
 from fleetwire.admin import admin_app, start_admin
+from fleetwire.errors import ConfigError
+from fleetwire.kafka import max_record_bytes
 from fleetwire.settings import Settings
 from fleetwire.topics import TopicNames
 from ingress.app import IngressConfig, WebhookHandler, webhook_app
@@ -18,48 +21,117 @@ from ingress.sources import load_sources
 
 log = logging.getLogger(__name__)
 
+STOP_SIGNALS = frozenset({signal.SIGTERM, signal.SIGINT})
+
+# Longer than the publish timeout, so that every request in flight at SIGTERM gets its
+# answer: a 200 after Kafka acknowledged it, or a 503.
 SHUTDOWN_GRACE_S = 10.0
+
+
+def drain_grace_s(settings: Settings) -> float:
+    """How long a stopping process waits for the requests it has started."""
+    return max(SHUTDOWN_GRACE_S, settings.publish_timeout_s + 2)
+
+
+def hold_stop_signals() -> None:
+    """Hold SIGTERM/SIGINT back until `serve` has its handlers, which it releases them to.
+
+    Without it, a stop asked for while the process is still starting kills it with the
+    default action instead of a clean exit.
+    """
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
 
 
 def build_config(settings: Settings) -> IngressConfig:
     """Load and check the sources; raises ConfigError before anything listens."""
     sources = load_sources(settings.sources_path, VERIFIERS)
+    verifiers = {}
+    for name, source in sources.items():
+        try:
+            verifiers[name] = verifier_for(source)
+        except ConfigError as exc:
+            raise ConfigError(f"{settings.sources_path}: {exc}") from None
     return IngressConfig(
-        verifiers={name: verifier_for(source) for name, source in sources.items()},
+        verifiers=verifiers,
         topics=TopicNames(settings.topic_prefix),
         max_body_bytes=settings.max_body_bytes,
         max_in_flight=settings.max_in_flight,
     )
 
 
-async def serve(settings: Settings, config: IngressConfig) -> None:
-    publisher = RawPublisher(settings.bootstrap_servers, settings.publish_timeout_s)
+async def serve(
+    settings: Settings,
+    config: IngressConfig,
+    registry: CollectorRegistry = REGISTRY,
+    shared_admin_port: bool = False,
+) -> None:
+    """Serve until SIGTERM or SIGINT, then drain: stop accepting, answer, flush, return.
+
+    With `shared_admin_port`, several worker processes bind the admin port together
+    (SO_REUSEPORT) and `registry` reports all of them.
+    """
+    publisher = RawPublisher(
+        settings.bootstrap_servers,
+        settings.publish_timeout_s,
+        max_record_bytes(settings.max_body_bytes),
+    )
     await publisher.start()
+    stop = asyncio.Event()
+    # Handlers before listeners: a process that a stop signal can still kill outright
+    # has never accepted a request.
+    loop = asyncio.get_running_loop()
+    for sig in STOP_SIGNALS:
+        loop.add_signal_handler(sig, stop.set)
+    # A stop asked for while starting was held back (see hold_stop_signals); it lands now.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+    async def ready() -> bool:
+        # A draining process is no longer a place to send webhooks.
+        return not stop.is_set() and await publisher.ready()
+
     handler = WebhookHandler(config, publisher)
+    grace_s = drain_grace_s(settings)
     webhooks = web.AppRunner(
         webhook_app(handler, settings.max_body_bytes),
         access_log=None,
-        shutdown_timeout=SHUTDOWN_GRACE_S,
+        shutdown_timeout=grace_s,
     )
-    admin = web.AppRunner(admin_app(publisher.ready), access_log=None)
+    admin = web.AppRunner(admin_app(ready, registry), access_log=None)
     await webhooks.setup()
     await admin.setup()
     site = web.TCPSite(webhooks, settings.http_host, settings.http_port, reuse_port=True)
     await site.start()
     log.info(
         "ingress listening on http://%s:%d/webhooks/{source} for %s",
-        settings.http_host, settings.http_port, ", ".join(sorted(config.verifiers)),
+        settings.http_host,
+        settings.http_port,
+        ", ".join(sorted(config.verifiers)),
     )
-    await start_admin(admin, settings.http_host, settings.admin_port_for("ingress"), "ingress")
+    await start_admin(
+        admin,
+        settings.http_host,
+        settings.admin_port_for("ingress"),
+        "ingress",
+        reuse_port=shared_admin_port,
+    )
 
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     log.info("stopping: no new connections, finishing requests in flight")
-    # cleanup() closes the listener first, then waits for handlers still running.
+    await drain(handler, site, grace_s)
     await webhooks.cleanup()
     await publisher.stop()
     await admin.cleanup()
     log.info("ingress stopped")
+
+
+async def drain(handler: WebhookHandler, site: web.BaseSite, grace_s: float) -> None:
+    """Stop accepting connections, then let every request already started finish.
+
+    aiohttp's own shutdown stops reading from open connections at once, so a request
+    whose body was still arriving would hang until the timeout and be cut off: the
+    handlers are waited for here first, with each answer closing its connection.
+    """
+    handler.drain()
+    await site.stop()
+    if not await handler.wait_idle(grace_s):
+        log.warning("requests still in flight after %.0fs; closing them", grace_s)

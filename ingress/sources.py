@@ -59,6 +59,17 @@ class Source:
     def where(self) -> str:
         return f"source {self.name!r}"
 
+    def credentials(self) -> frozenset[str]:
+        """The names of the credential keys this source sets in the sources file."""
+        given = {
+            "secrets": bool(self.secrets),
+            "basic_auth": bool(self.basic_auth),
+            "api_key_header": self.api_key_header is not None,
+            "api_keys": bool(self.api_keys),
+            "authorization": bool(self.authorization),
+        }
+        return frozenset(key for key, present in given.items() if present)
+
 
 def load_sources(
     path: Path, providers: Collection[str], env: Mapping[str, str] | None = None
@@ -82,7 +93,9 @@ def load_sources(
     for index, entry in enumerate(entries):
         source = _source(path, index, entry, providers, env)
         if source.name in sources:
-            raise ConfigError(f"{path}: duplicate source name {source.name!r}; names must be unique")
+            raise ConfigError(
+                f"{path}: duplicate source name {source.name!r}; names must be unique"
+            )
         sources[source.name] = source
     return sources
 
@@ -96,14 +109,15 @@ def _source(
     name = entry.get("name")
     if not isinstance(name, str) or not name or not set(name) <= NAME_CHARS:
         raise ConfigError(
-            f"{where}: 'name' must be a non-empty string of lowercase letters, digits, '-', '_', '.'"
+            f"{where}: 'name' must be a non-empty string of lowercase letters, digits, "
+            "'-', '_' and '.'"
         )
     where = f"{path}: source {name!r}"
     unknown = set(entry) - SOURCE_KEYS
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     provider = entry.get("provider")
-    if provider not in providers:
+    if not isinstance(provider, str) or provider not in providers:
         raise ConfigError(
             f"{where}: unknown provider {provider!r}; use one of {', '.join(sorted(providers))}"
         )

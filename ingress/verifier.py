@@ -15,7 +15,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from typing import ClassVar
 
-from fleetwire.errors import AuthenticationError
+from fleetwire.errors import AuthenticationError, ConfigError
 from ingress.sources import Secret, Source
 
 Headers = Mapping[str, str]
@@ -27,9 +27,17 @@ class Verifier(ABC):
     provider: ClassVar[str]
     # Lowercase names of the provider's own delivery headers, copied onto the raw record.
     delivery_headers: ClassVar[tuple[str, ...]] = ()
+    # The sources-file credential keys this provider understands; any other is a mistake.
+    uses: ClassVar[frozenset[str]] = frozenset({"secrets"})
 
     def __init__(self, source: Source) -> None:
         self.source = source
+        unused = source.credentials() - self.uses
+        if unused:
+            raise ConfigError(
+                f"{source.where}: {self.provider} does not use {', '.join(sorted(unused))}; "
+                f"remove it (it takes {', '.join(sorted(self.uses))})"
+            )
 
     @abstractmethod
     def verify(self, headers: Headers, body: bytes, now: float) -> None:
@@ -60,11 +68,25 @@ def matches_any(expected: Iterable[bytes], presented: bytes) -> bool:
     return found
 
 
+def credential_matches(expected: Iterable[bytes], presented: bytes) -> bool:
+    """Constant-time match of a static credential, its length included.
+
+    `compare_digest` leaks whether the lengths differ; comparing digests does not.
+    """
+    digest = hashlib.sha256(presented).digest()
+    return matches_any((hashlib.sha256(value).digest() for value in expected), digest)
+
+
 def decode_base64(text: str) -> bytes:
     try:
         return base64.b64decode(text.strip(), validate=True)
     except (binascii.Error, ValueError):
         raise AuthenticationError("malformed-signature", "signature is not base64") from None
+
+
+def header_bytes(value: str) -> bytes:
+    """A header value's bytes as received (non-UTF-8 bytes arrive as surrogate escapes)."""
+    return value.encode("utf-8", "surrogateescape")
 
 
 def required_header(headers: Headers, name: str) -> str:

@@ -19,12 +19,15 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_env_file_and_literal_values(tmp_path: Path) -> None:
     secret_file = tmp_path / "secret.txt"
     secret_file.write_text("from-a-file\n")
-    path = write(tmp_path, f"""
+    path = write(
+        tmp_path,
+        f"""
 [[sources]]
 name = "zubie-main"
 provider = "zubie"
 secrets = ["env:ZUBIE_SECRET", "file:{secret_file}", "literal"]
-""")
+""",
+    )
     sources = load_sources(path, PROVIDERS, {"ZUBIE_SECRET": "from-env"})
     source = sources["zubie-main"]
     assert [s.value for s in source.secrets] == ["from-env", "from-a-file", "literal"]
@@ -36,11 +39,16 @@ secrets = ["env:ZUBIE_SECRET", "file:{secret_file}", "literal"]
     ("body", "message"),
     [
         ('[[sources]]\nname = "a"\nprovider = "nope"\nsecrets = ["x"]\n', "unknown provider"),
-        ('[[sources]]\nname = "a"\nprovider = "zubie"\nsecrets = ["env:UNSET_VAR"]\n',
-         "UNSET_VAR is not set"),
+        (
+            '[[sources]]\nname = "a"\nprovider = "zubie"\nsecrets = ["env:UNSET_VAR"]\n',
+            "UNSET_VAR is not set",
+        ),
         ('[[sources]]\nname = "a"\nprovider = "zubie"\nsecrets = [""]\n', "empty"),
-        ('[[sources]]\nname = "a"\nprovider = "zubie"\nsecrets = ["x"]\n'
-         '[[sources]]\nname = "a"\nprovider = "zubie"\nsecrets = ["y"]\n', "duplicate source"),
+        (
+            '[[sources]]\nname = "a"\nprovider = "zubie"\nsecrets = ["x"]\n'
+            '[[sources]]\nname = "a"\nprovider = "zubie"\nsecrets = ["y"]\n',
+            "duplicate source",
+        ),
         ('[[sources]]\nname = "a"\nprovider = "zubie"\nsecret = ["x"]\n', "unknown key"),
         ("sources = 3\n", r"no \[\[sources\]\]"),
         ("[[sources]\n", "not valid TOML"),

@@ -29,8 +29,9 @@ def test_either_rotated_secret_verifies(secret: str) -> None:
 
 
 def test_the_document_example_key_verifies_its_own_signature() -> None:
-    source = Source(name="z", provider="zubie",
-                    secrets=(Secret("1buvdm8ZkK49ptKkqz8b4x2ebphqeSr1"),))
+    source = Source(
+        name="z", provider="zubie", secrets=(Secret("1buvdm8ZkK49ptKkqz8b4x2ebphqeSr1"),)
+    )
     body = sample("zubie", "trip_start")
     ZubieVerifier(source).verify(signed(body, "1buvdm8ZkK49ptKkqz8b4x2ebphqeSr1"), body, 0.0)
 

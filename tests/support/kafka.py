@@ -22,10 +22,11 @@ def free_port() -> int:
 
 async def read_all(topic: str, *, expect: int | None = None, timeout: float = 20.0,
                    until: Callable[[list[Any]], bool] | None = None,
-                   isolation_level: str = "read_committed") -> list[Any]:
+                   isolation_level: str = "read_committed",
+                   bootstrap: str = BOOTSTRAP) -> list[Any]:
     """Every record of `topic` from the beginning, waiting up to `timeout` for `expect`."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=BOOTSTRAP, group_id=None, enable_auto_commit=False,
+        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
         auto_offset_reset="earliest", isolation_level=isolation_level,
     )
     await consumer.start()

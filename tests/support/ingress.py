@@ -1,0 +1,38 @@
+"""An in-process ingress for tests: every provider's source, a real publisher."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+
+from fleetwire.topics import TopicLayout, TopicNames, ensure_topics
+from ingress.app import IngressConfig
+from ingress.registry import VERIFIERS, verifier_for
+from ingress.sources import Secret, Source
+
+WHSEC = "whsec_" + base64.b64encode(b"in-process test key").decode()
+
+SOURCES: Mapping[str, Source] = {
+    "azuga": Source(name="azuga", provider="azuga", basic_auth=(Secret("fleet:pw"),)),
+    "zf-scalar": Source(name="zf-scalar", provider="zf-scalar", secrets=(Secret("zf"),)),
+    "telematica": Source(name="telematica", provider="telematica", secrets=(Secret(WHSEC),)),
+    "zubie": Source(name="zubie", provider="zubie", secrets=(Secret("zubie"),)),
+    "smartcar": Source(name="smartcar", provider="smartcar", secrets=(Secret("smartcar"),)),
+}
+
+
+def ingress_config(
+    prefix: str, max_body_bytes: int = 4096, max_in_flight: int = 64
+) -> IngressConfig:
+    return IngressConfig(
+        verifiers={name: verifier_for(source) for name, source in SOURCES.items()},
+        topics=TopicNames(prefix),
+        max_body_bytes=max_body_bytes,
+        max_in_flight=max_in_flight,
+    )
+
+
+async def create_raw_topics(bootstrap: str, prefix: str, max_body_bytes: int = 4096) -> None:
+    names = TopicNames(prefix)
+    layout = TopicLayout(max_body_bytes=max_body_bytes)
+    await ensure_topics(bootstrap, [layout.spec(names.raw(p), 1, 24) for p in VERIFIERS])
