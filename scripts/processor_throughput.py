@@ -55,7 +55,7 @@ def measure(mode: str, count: int, workdir: Path) -> tuple[float, float]:
         FLEETWIRE_LOG_LEVEL="WARNING",
     )
     url = f"http://127.0.0.1:{admin}/metrics"
-    processor = Service(["process"], env, workdir / f"{mode}.log")
+    processor = Service(["process", "--provider", "zubie"], env, workdir / f"{mode}.log")
     try:
         processor.wait_http(url)
         while metric(url, "fleetwire_processor_records_consumed_total") == 0:

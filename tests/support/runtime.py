@@ -58,9 +58,10 @@ def provision(prefix: str, tmp_path: Path) -> dict[str, str]:
 
 
 def start(env: dict[str, str], tmp_path: Path, name: str, mode: str) -> Processor:
+    """A Zubie processor (the tests' raw records are Zubie's) in delivery `mode`."""
     admin = free_port()
     service = Service(
-        ["process"],
+        ["process", "--provider", "zubie"],
         {**env, "FLEETWIRE_DELIVERY": mode, "FLEETWIRE_ADMIN_PORT": str(admin)},
         tmp_path / f"{name}.log",
     )
