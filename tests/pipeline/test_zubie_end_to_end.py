@@ -35,16 +35,23 @@ class Pipeline:
 @pytest.fixture
 def pipeline(kafka: str, prefix: str, tmp_path: Path) -> Iterator[Pipeline]:
     sources = tmp_path / "sources.toml"
-    sources.write_text(f'[[sources]]\nname = "zubie-main"\nprovider = "zubie"\nsecrets = ["{SECRET}"]\n')
+    sources.write_text(
+        f'[[sources]]\nname = "zubie-main"\nprovider = "zubie"\nsecrets = ["{SECRET}"]\n'
+    )
     port, ingress_admin, processor_admin = free_port(), free_port(), free_port()
     env = environment(prefix, sources, FLEETWIRE_DELIVERY="at-least-once")
     created = run(["topics"], env)
     assert created.returncode == 0, created.stderr
-    ingress = Service(["ingress"], {**env, "FLEETWIRE_HTTP_PORT": str(port),
-                                    "FLEETWIRE_ADMIN_PORT": str(ingress_admin)},
-                      tmp_path / "ingress.log")
-    processor = Service(["process"], {**env, "FLEETWIRE_ADMIN_PORT": str(processor_admin)},
-                        tmp_path / "processor.log")
+    ingress = Service(
+        ["ingress"],
+        {**env, "FLEETWIRE_HTTP_PORT": str(port), "FLEETWIRE_ADMIN_PORT": str(ingress_admin)},
+        tmp_path / "ingress.log",
+    )
+    processor = Service(
+        ["process"],
+        {**env, "FLEETWIRE_ADMIN_PORT": str(processor_admin)},
+        tmp_path / "processor.log",
+    )
     try:
         ingress.wait_http(f"http://127.0.0.1:{ingress_admin}/readyz")
         processor.wait_http(f"http://127.0.0.1:{processor_admin}/readyz")
@@ -63,9 +70,14 @@ def zubie_signature(body: bytes, secret: str = SECRET) -> str:
 
 
 async def post(url: str, body: bytes, signature: str) -> tuple[int, str]:
-    async with aiohttp.ClientSession() as session, session.post(
-        url, data=body, headers={"Zubie-Signature": signature, "Content-Type": "application/json"}
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            url,
+            data=body,
+            headers={"Zubie-Signature": signature, "Content-Type": "application/json"},
+        ) as response,
+    ):
         return response.status, await response.text()
 
 
@@ -83,7 +95,9 @@ async def test_signed_trip_end_becomes_a_canonical_event(pipeline: Pipeline) -> 
     assert headers["content-type"] == b"application/json"
     assert len(headers["fleetwire-request-id"]) == 32
     received = datetime.fromisoformat(headers["fleetwire-received-at"].decode())
-    assert received.utcoffset() is not None and received.utcoffset().total_seconds() == 0
+    offset = received.utcoffset()
+    assert offset is not None
+    assert offset.total_seconds() == 0
 
     [record] = await read_all(f"{pipeline.prefix}.canonical.trips", expect=1)
     assert dict(record.headers)["content-type"] == b"application/cloudevents+json"
