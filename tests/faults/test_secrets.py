@@ -113,7 +113,6 @@ async def test_logs_and_metrics_of_a_whole_run_hold_no_secret_or_signature(
             **environment(prefix, sources),
             **debug,
             "FLEETWIRE_ADMIN_PORT": str(processor_admin),
-            "FLEETWIRE_DELIVERY": "at-least-once",
         },
         tmp_path / "processor.log",
     )
