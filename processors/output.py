@@ -7,9 +7,11 @@ the raw body unchanged and the reason. Nothing here touches Kafka.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import msgspec
 
@@ -79,7 +81,15 @@ class Transformer:
                     message, provider, "internal-error", f"{type(exc).__name__}: {exc}"
                 )
             ]
-        return [self.canonical(ev) for ev in events]
+        outputs = [self.canonical(ev) for ev in events]
+        for ev, out in zip(events, outputs, strict=True):
+            path = _LONG_DIGITS.search(out.value) and _beyond_64_bits(
+                msgspec.json.decode(out.value)
+            )
+            if path:
+                reason = f"{ev.type}: {path.lstrip('.')} is an integer beyond 64 bits"
+                return [self.dead_letter(message, provider, "invalid-payload", reason)]
+        return outputs
 
     def canonical(self, event: CanonicalEvent) -> OutRecord:
         event_type = EVENT_TYPES[event.type]
@@ -134,6 +144,30 @@ _DLQ_HEADERS = frozenset(
         "fleetwire-original-offset",
     }
 )
+
+
+# Provider structs pass integers of any size through (msgspec reads them all), but
+# most consumers of the canonical topics (JSON Schema int64, Java long, JavaScript)
+# cannot. 2**63 has 19 digits: only an event with a run of 20 is looked at in detail.
+_LONG_DIGITS = re.compile(rb"\d{20}")
+_INT64 = 1 << 63
+
+
+def _beyond_64_bits(value: Any, path: str = "") -> str | None:
+    """The path of the first integer in `value` that does not fit in 64 bits, if any."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return None if -_INT64 <= value < _INT64 else path
+    if isinstance(value, dict):
+        items = [(f"{path}.{key}", item) for key, item in value.items()]
+    elif isinstance(value, list):
+        items = [(f"{path}[{index}]", item) for index, item in enumerate(value)]
+    else:
+        return None
+    for where, item in items:
+        found = _beyond_64_bits(item, where)
+        if found:
+            return found
+    return None
 
 
 def _ref(message: InRecord) -> str:
