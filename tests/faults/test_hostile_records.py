@@ -6,8 +6,11 @@ all of them (tens of thousands) are checked against the pure transform in second
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -23,6 +26,23 @@ def every_case() -> list[Case]:
         cases.extend(wrong_type_cases(provider))
         cases.extend(out_of_range_cases(provider))
     return cases
+
+
+def integers(value: Any) -> Iterator[int]:
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        yield value
+    children = (
+        value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+    )
+    for child in children:
+        yield from integers(child)
+
+
+def fits_64_bits(value: bytes) -> bool:
+    """What consumers of the canonical topics can read (int64, Java long)."""
+    return all(-(1 << 63) <= number < (1 << 63) for number in integers(json.loads(value)))
 
 
 def test_every_hostile_record_is_normalized_or_dead_lettered_with_a_reason(
@@ -46,6 +66,7 @@ def test_every_hostile_record_is_normalized_or_dead_lettered_with_a_reason(
             or (case.must_dead_letter and not dead)
             or any(out.error_kind == "internal-error" for out in dead)
             or not all(reasons)
+            or not all(fits_64_bits(out.value) for out in outputs if out.error_kind is None)
         ):
             failures.append((case.provider, case.what, [out.error_kind for out in outputs]))
     print(
