@@ -25,6 +25,9 @@ from tests.support.processes import Service, environment
 from tests.support.samples import sample
 
 ZUBIE_SECRET = "faults-zubie-secret-0f3a9c"
+# One partition per topic: every test creates its own set of topics on the shared broker,
+# whose open files grow with the partitions of every test run.
+LEAN_TOPICS = {"FLEETWIRE_RAW_PARTITIONS": "1", "FLEETWIRE_CANONICAL_PARTITIONS": "1"}
 
 
 def zubie_signature(body: bytes, secret: str = ZUBIE_SECRET) -> str:

@@ -27,6 +27,7 @@ from standardwebhooks import Webhook
 from ingress.registry import VERIFIERS
 from tests.conftest import RUN_ID
 from tests.faults.common import (
+    LEAN_TOPICS,
     ZUBIE_SECRET,
     Ingress,
     http_text,
@@ -103,7 +104,7 @@ def target(kafka: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tar
     directory = tmp_path_factory.mktemp("hostile")
     prefix = f"t{RUN_ID}.hostile-ingress"
     sources = write_sources(directory, SOURCES)
-    created = run(["topics"], environment(prefix, sources))
+    created = run(["topics"], environment(prefix, sources, **LEAN_TOPICS))
     assert created.returncode == 0, created.stderr
     ingress = start_ingress(
         prefix,

@@ -21,7 +21,7 @@ from processors.output import InRecord, Transformer
 from processors.record import RawRecord
 from processors.registry import NORMALIZERS
 from schemas.catalog import EVENT_TYPES
-from tests.faults.common import write_sources
+from tests.faults.common import LEAN_TOPICS, write_sources
 from tests.faults.hostile import Case, hostile_cases, out_of_range_cases, wrong_type_cases
 from tests.support.kafka import free_port, read_all
 from tests.support.processes import Service, environment, run
@@ -96,7 +96,7 @@ def ingress_headers(case: Case) -> list[tuple[str, bytes]]:
 async def test_hostile_records_are_dead_lettered_and_the_processor_goes_on(
     kafka: str, prefix: str, tmp_path: Path
 ) -> None:
-    env = environment(prefix, write_sources(tmp_path), FLEETWIRE_RAW_PARTITIONS="1")
+    env = environment(prefix, write_sources(tmp_path), **LEAN_TOPICS)
     created = run(["topics"], env)
     assert created.returncode == 0, created.stderr
     topics = TopicNames(prefix)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from schemas.catalog import EVENT_TYPES
-from tests.faults.common import Load, start_ingress, wait_status, write_sources
+from tests.faults.common import LEAN_TOPICS, Load, start_ingress, wait_status, write_sources
 from tests.support.kafka import free_port, read_all
 from tests.support.processes import Service, environment, run
 
@@ -37,7 +37,7 @@ async def test_every_acknowledged_webhook_survives_processor_crashes(
     kafka: str, prefix: str, tmp_path: Path, delivery: str
 ) -> None:
     sources = write_sources(tmp_path)
-    env = {**environment(prefix, sources), "FLEETWIRE_DELIVERY": delivery}
+    env = {**environment(prefix, sources, **LEAN_TOPICS), "FLEETWIRE_DELIVERY": delivery}
     created = run(["topics"], env)
     assert created.returncode == 0, created.stderr
     ingress = start_ingress(prefix, tmp_path, sources)

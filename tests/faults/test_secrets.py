@@ -21,7 +21,7 @@ import aiohttp
 import pytest
 from standardwebhooks import Webhook
 
-from tests.faults.common import http_text, start_ingress, write_sources
+from tests.faults.common import LEAN_TOPICS, http_text, start_ingress, write_sources
 from tests.support.kafka import free_port, read_all
 from tests.support.processes import Service, environment, run
 from tests.support.samples import sample
@@ -103,7 +103,7 @@ async def test_logs_and_metrics_of_a_whole_run_hold_no_secret_or_signature(
 ) -> None:
     sources = write_sources(tmp_path, SOURCES)
     debug = {"FLEETWIRE_LOG_FORMAT": "json", "FLEETWIRE_LOG_LEVEL": "DEBUG"}
-    created = run(["topics"], environment(prefix, sources))
+    created = run(["topics"], environment(prefix, sources, **LEAN_TOPICS))
     assert created.returncode == 0, created.stderr
     ingress = start_ingress(prefix, tmp_path, sources, **debug)
     processor_admin = free_port()
