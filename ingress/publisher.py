@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from aiokafka import AIOKafkaProducer
 
 from fleetwire.errors import PublishError
-from fleetwire.kafka import durable_producer, reachable
+from fleetwire.kafka import raw_producer, reachable
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class RawPublisher:
     async def _connect(self) -> None:
         attempt = 0
         while True:
-            producer = durable_producer(self._bootstrap, max_request_size=self._max_record_bytes)
+            producer = raw_producer(self._bootstrap, max_request_size=self._max_record_bytes)
             try:
                 await producer.start()
             except Exception as exc:  # any start failure is retried
