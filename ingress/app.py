@@ -135,9 +135,16 @@ async def _read_body(request: web.Request, limit: int) -> bytes | None:
     """Read at most `limit` bytes; None when the body is larger, whatever it claims."""
     if request.content_length is not None and request.content_length > limit:
         return None
+    content = request.content
+    if content.is_eof():
+        # The usual webhook: the whole body came with the headers. Taking the buffer
+        # costs far less than the chunk iterator; the parser has stopped at the declared
+        # length (or the last chunk), so this is the body and nothing more.
+        body = content.read_nowait()
+        return body if len(body) <= limit else None
     chunks = []
     size = 0
-    async for chunk in request.content.iter_chunked(64 * 1024):
+    async for chunk in content.iter_chunked(64 * 1024):
         size += len(chunk)
         if size > limit:
             return None
