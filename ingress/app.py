@@ -72,7 +72,7 @@ class WebhookHandler:
         name = request.match_info["source"]
         verifier = self._config.verifiers.get(name)
         if verifier is None:
-            metrics.REQUESTS.labels(metrics.UNKNOWN_SOURCE, "404").inc()
+            metrics.requests(metrics.UNKNOWN_SOURCE, 404).inc()
             return self._closing(_json_error(404, "unknown source"))
         if self._in_flight >= self._config.max_in_flight:
             return self._answer(name, _unavailable("ingress saturated"))
@@ -101,7 +101,7 @@ class WebhookHandler:
         return True
 
     def _answer(self, source: str, response: web.Response) -> web.Response:
-        metrics.REQUESTS.labels(source, str(response.status)).inc()
+        metrics.requests(source, response.status).inc()
         return self._closing(response)
 
     def _closing(self, response: web.Response) -> web.Response:
@@ -116,7 +116,7 @@ class WebhookHandler:
             too_large = _json_error(413, f"body over {self._config.max_body_bytes} bytes")
             too_large.force_close()  # the rest of the body was never read
             return too_large
-        metrics.BODY_BYTES.labels(source.name).observe(len(body))
+        metrics.body_bytes(source.name).observe(len(body))
         request_id = self._request_ids.next()
         try:
             verifier.verify(request.headers, body, time.time())
@@ -139,11 +139,11 @@ class WebhookHandler:
                 self._config.topics.raw(source.provider), header_bytes(key), body, headers
             )
         except PublishError as exc:
-            metrics.PUBLISH_SECONDS.labels("failed").observe(time.perf_counter() - started)
+            metrics.publish_seconds("failed").observe(time.perf_counter() - started)
             context = _context(source, request_id, delivery_id=key)
             log.warning("not published, answering 503: %s", exc, extra=context)
             return _unavailable("kafka unavailable")
-        metrics.PUBLISH_SECONDS.labels("acknowledged").observe(time.perf_counter() - started)
+        metrics.publish_seconds("acknowledged").observe(time.perf_counter() - started)
         if log.isEnabledFor(logging.DEBUG):  # no context built for a line nobody sees
             log.debug("published", extra=_context(source, request_id, delivery_id=key))
         return web.Response(body=ACCEPTED, content_type="application/json")
