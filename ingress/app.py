@@ -10,7 +10,7 @@ import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from functools import cache
 from typing import Protocol
 
 from aiohttp import web
@@ -19,6 +19,7 @@ from fleetwire.errors import AuthenticationError, PublishError
 from fleetwire.topics import TopicNames
 from ingress import metrics
 from ingress.sources import Source
+from ingress.timestamps import NS_PER_S, UtcMillis
 from ingress.verifier import Verifier, header_bytes
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class WebhookHandler:
         self._config = config
         self._publisher = publisher
         self._request_ids = RequestIds()
+        self._received_at = UtcMillis()
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -118,8 +120,9 @@ class WebhookHandler:
             return too_large
         metrics.body_bytes(source.name).observe(len(body))
         request_id = self._request_ids.next()
+        now_ns = time.time_ns()
         try:
-            verifier.verify(request.headers, body, time.time())
+            verifier.verify(request.headers, body, now_ns / NS_PER_S)
             answer = verifier.challenge(request.headers, body)
             delivery_id = verifier.delivery_id(request.headers, body)
         except AuthenticationError as exc:
@@ -132,7 +135,8 @@ class WebhookHandler:
             log.info("answered a handshake", extra=_context(source, request_id))
             return web.Response(body=answer, content_type="application/json")
         key = delivery_id or hashlib.sha256(body).hexdigest()
-        headers = _raw_headers(request, verifier, request_id)
+        received_at = self._received_at.format(now_ns)
+        headers = _raw_headers(request, verifier, request_id, received_at)
         started = time.perf_counter()
         try:
             await self._publisher.publish(
@@ -171,13 +175,13 @@ async def _read_body(request: web.Request, limit: int) -> bytes | None:
 
 
 def _raw_headers(
-    request: web.Request, verifier: Verifier, request_id: str
+    request: web.Request, verifier: Verifier, request_id: str, received_at: bytes
 ) -> list[tuple[str, bytes]]:
-    received_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    source, provider = _identity(verifier.source.name, verifier.provider)
     headers = [
-        ("fleetwire-source", verifier.source.name.encode()),
-        ("fleetwire-provider", verifier.provider.encode()),
-        ("fleetwire-received-at", received_at.encode()),
+        source,
+        provider,
+        ("fleetwire-received-at", received_at),
         ("fleetwire-request-id", request_id.encode()),
         ("content-type", header_bytes(request.headers.get("Content-Type", DEFAULT_TYPE))),
     ]
@@ -191,6 +195,11 @@ def _raw_headers(
 def _context(source: Source, request_id: str, **more: str) -> dict[str, str]:
     """A log line's context, built only when a line is written."""
     return {"provider": source.provider, "source": source.name, "request_id": request_id, **more}
+
+
+@cache
+def _identity(source: str, provider: str) -> tuple[tuple[str, bytes], tuple[str, bytes]]:
+    return ("fleetwire-source", source.encode()), ("fleetwire-provider", provider.encode())
 
 
 def _unauthorized(source: Source, reason: str, detail: str, request_id: str) -> web.Response:
