@@ -52,4 +52,3 @@ async def test_the_ingress_writes_each_key_where_the_raw_partitioner_says(
     for record in records:
         assert record.partition == raw_partitioner(record.key, range(6), range(6))
     assert len({r.partition for r in records}) > 1
-
