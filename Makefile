@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BROKER := deploy/kafka/broker.sh
 
-.PHONY: help venv tools kafka kafka-stop run test lint bench profile topics schemas clean
+.PHONY: help venv tools kafka kafka-stop run test lint bench profile topics schemas docs clean
 
 help:
 	@echo "make run         start kafka, topics, ingress and processors (Ctrl-C stops all)"
@@ -17,6 +17,7 @@ help:
 	@echo "make bench       the benchmark (bench/README.md); figures in bench/results/"
 	@echo "make profile     py-spy flame graphs of the ingress and processor under load"
 	@echo "make schemas     regenerate the JSON Schemas in schemas/json/ from the structs"
+	@echo "make docs        regenerate docs/events.md and the README's domain table"
 
 $(STAMP): pyproject.toml
 	@echo "setting up $(VENV) with $(PYTHON)..."
@@ -59,6 +60,9 @@ profile: venv
 
 schemas: venv
 	@$(BIN)/python -m schemas.jsonschema
+
+docs: venv
+	@$(BIN)/python -m schemas.eventsdoc
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,4 +1,8 @@
-"""The admin listener of every process: /healthz, /readyz and /metrics."""
+"""The admin listener of every process: /healthz, /readyz, /metrics and /schemas/{file}.
+
+/schemas/ serves the committed JSON Schemas of the canonical events, so that `dataschema`
+points somewhere real without a separate web server (see FLEETWIRE_SCHEMA_BASE_URL).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,8 @@ from prometheus_client import (
     generate_latest,
 )
 
+from schemas.published import published_schemas
+
 log = logging.getLogger(__name__)
 
 # `*_created` gauges would double the series of every counter and histogram, tell Prometheus
@@ -21,9 +27,18 @@ log = logging.getLogger(__name__)
 disable_created_metrics()  # type: ignore[no-untyped-call]  # untyped upstream
 
 Readiness = Callable[[], Awaitable[bool]]
+SCHEMA_CONTENT_TYPE = "application/schema+json"
 
 
-def admin_app(ready: Readiness, registry: CollectorRegistry = REGISTRY) -> web.Application:
+def admin_app(
+    ready: Readiness,
+    registry: CollectorRegistry = REGISTRY,
+    schema_base_url: str | None = None,
+) -> web.Application:
+    """`schema_base_url`: where events say the schemas are, for their `$id` (None: as committed)."""
+    # Read once; a name is only ever looked up here, so no request can reach another file.
+    schemas = published_schemas(schema_base_url)
+
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
 
@@ -37,10 +52,21 @@ def admin_app(ready: Readiness, registry: CollectorRegistry = REGISTRY) -> web.A
             body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
         )
 
+    async def schema(request: web.Request) -> web.Response:
+        name = request.match_info["file"]
+        content = schemas.get(name)
+        if content is None:
+            return web.json_response(
+                {"error": f"no schema named {name!r}; names are {{type}}.v{{version}}.json"},
+                status=404,
+            )
+        return web.Response(body=content, content_type=SCHEMA_CONTENT_TYPE)
+
     app = web.Application()
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
+    app.router.add_get("/schemas/{file}", schema)
     return app
 
 
@@ -57,5 +83,10 @@ async def start_admin(
     server = site._server
     sockets = getattr(server, "sockets", None) or ()
     bound = sockets[0].getsockname()[1] if sockets else port
-    log.info("%s admin listening on http://%s:%d (/healthz /readyz /metrics)", kind, host, bound)
+    log.info(
+        "%s admin listening on http://%s:%d (/healthz /readyz /metrics /schemas/)",
+        kind,
+        host,
+        bound,
+    )
     return int(bound)

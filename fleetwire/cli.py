@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Coroutine, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,9 @@ from fleetwire.settings import Settings
 from fleetwire.tools.send import send
 from fleetwire.tools.tail import tail
 from ingress.main import run_ingress
+from processors.dead_letter import Selection, as_utc
 from processors.main import run_processor
+from processors.replay import replay
 
 log = logging.getLogger("fleetwire")
 
@@ -45,6 +48,36 @@ def _parser() -> argparse.ArgumentParser:
         "--check",
         action="store_true",
         help="change nothing; exit 1 if any topic is missing or differs",
+    )
+    replaying = commands.add_parser(
+        "replay",
+        help="send dead-lettered records back through processing (each one once)",
+        description="Send dead-lettered records back to their raw topic for processing. "
+        "Each dead letter is replayed at most once, however often this runs.",
+    )
+    replaying.add_argument(
+        "--provider",
+        action="append",
+        metavar="NAME",
+        help="replay this provider's dead letters (repeatable; default: all)",
+    )
+    replaying.add_argument(
+        "--kind",
+        action="append",
+        metavar="KIND",
+        help="only dead letters of this error kind, e.g. unsupported-event (repeatable)",
+    )
+    replaying.add_argument(
+        "--since",
+        type=_moment,
+        metavar="TIME",
+        help="only dead letters that failed at or after TIME (RFC 3339; UTC if no offset)",
+    )
+    replaying.add_argument(
+        "--until", type=_moment, metavar="TIME", help="only dead letters that failed before TIME"
+    )
+    replaying.add_argument(
+        "--dry-run", action="store_true", help="list what would be replayed; write nothing"
     )
     send = commands.add_parser("send", help="sign a payload file as SOURCE's provider and post it")
     send.add_argument("source", help="source name from the sources file")
@@ -79,11 +112,23 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return run_processor(settings, args.provider)
     if args.command == "topics":
         return _run(provision(settings, args.check))
+    if args.command == "replay":
+        selection = Selection(frozenset(args.kind or ()), args.since, args.until)
+        return _run(replay(settings, args.provider, selection, dry_run=args.dry_run))
     if args.command == "send":
         return _run(send(settings, args.source, args.file, args.url))
     if args.command == "tail":
         return _run(tail(settings, args.pattern, args.from_beginning, args.limit))
     raise AssertionError(args.command)
+
+
+def _moment(text: str) -> datetime:
+    try:
+        return as_utc(datetime.fromisoformat(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a time; use RFC 3339, e.g. 2024-05-01T12:00:00Z"
+        ) from None
 
 
 def _run(coroutine: Coroutine[Any, Any, int]) -> int:

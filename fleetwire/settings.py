@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import Enum, StrEnum
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from fleetwire.errors import ConfigError
 
@@ -29,6 +30,8 @@ E = TypeVar("E", bound=Enum)
 
 DEFAULT_INGRESS_ADMIN_PORT = 9108
 DEFAULT_PROCESSOR_ADMIN_PORT = 9109
+# The local processor's admin listener serves schemas/json/ under /schemas/.
+DEFAULT_SCHEMA_BASE_URL = f"http://localhost:{DEFAULT_PROCESSOR_ADMIN_PORT}/schemas/"
 FOREVER = -1  # a retention of -1 keeps records until deleted by hand (Kafka's own convention)
 
 
@@ -50,6 +53,8 @@ class Settings:
     raw_partitions: int = 6
     canonical_partitions: int = 6
     dedup_window: int = 100_000
+    # Where the canonical events' `dataschema` points: base URL + schema file name.
+    schema_base_url: str = DEFAULT_SCHEMA_BASE_URL
     # Topics as code (`fleetwire topics`). The defaults suit one local broker; production
     # values are in docs/operations.md.
     replication_factor: int = 1
@@ -85,6 +90,7 @@ class Settings:
                 env, "FLEETWIRE_CANONICAL_PARTITIONS", cls.canonical_partitions, 1, 10_000
             ),
             dedup_window=_int(env, "FLEETWIRE_DEDUP_WINDOW", cls.dedup_window, 0, 100_000_000),
+            schema_base_url=_base_url(env, "FLEETWIRE_SCHEMA_BASE_URL", cls.schema_base_url),
             **_topic_settings(env),
         )
 
@@ -135,6 +141,18 @@ def _prefix(env: Mapping[str, str]) -> str:
             "use letters, digits, '.', '_' and '-' only"
         )
     return prefix
+
+
+def _base_url(env: Mapping[str, str], name: str, default: str) -> str:
+    """An absolute http(s) URL that file names are appended to; the final `/` is added."""
+    url = _text(env, name, default)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(
+            f"{name}={url!r} is not a base URL: use an absolute http:// or https:// URL "
+            "without query or fragment, such as https://schemas.example.com/fleetwire/"
+        )
+    return url if url.endswith("/") else f"{url}/"
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

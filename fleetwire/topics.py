@@ -51,6 +51,10 @@ class TopicNames:
     def dead_letter(self, provider: str) -> str:
         return f"{self.prefix}.dlq.{provider}"
 
+    def replay_ledger(self) -> str:
+        """Which dead letters `fleetwire replay` has sent back, so none is sent twice."""
+        return f"{self.prefix}.replay-ledger"
+
 
 @dataclass(frozen=True)
 class TopicSpec:
@@ -106,6 +110,8 @@ def declared_topics(
         )
         for domain in sorted(domains)
     )
+    # The replay ledger outlives every dead letter it records: written after them, kept as long.
+    specs.append(layout.spec(names.replay_ledger(), 1, layout.dlq_retention_hours))
     return specs
 
 

@@ -96,7 +96,9 @@ async def serve(
         access_log=None,
         shutdown_timeout=grace_s,
     )
-    admin = web.AppRunner(admin_app(ready, registry), access_log=None)
+    admin = web.AppRunner(
+        admin_app(ready, registry, schema_base_url=settings.schema_base_url), access_log=None
+    )
     await webhooks.setup()
     await admin.setup()
     site = web.TCPSite(webhooks, settings.http_host, settings.http_port, reuse_port=True)

@@ -36,6 +36,6 @@ END_TO_END_SECONDS = Histogram(
 )
 LAG = Gauge(
     "fleetwire_processor_consumer_lag_records",
-    "Records in the raw topic partition not yet processed, as of the last batch.",
+    "Records in the raw topic partition not yet processed, as of the last poll.",
     ["topic", "partition"],
 )

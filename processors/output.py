@@ -19,7 +19,7 @@ from fleetwire.topics import TopicNames
 from processors.record import RawRecord
 from processors.registry import Normalizer
 from schemas.canonical import CLOUDEVENTS_CONTENT_TYPE, CanonicalEvent
-from schemas.catalog import EVENT_TYPES
+from schemas.catalog import EVENT_TYPES, SCHEMA_BASE_URL
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +51,17 @@ class InRecord:
 
 
 class Transformer:
-    def __init__(self, topics: TopicNames, normalizers: Mapping[str, Normalizer]) -> None:
+    def __init__(
+        self,
+        topics: TopicNames,
+        normalizers: Mapping[str, Normalizer],
+        schema_base_url: str = SCHEMA_BASE_URL,
+    ) -> None:
         self._topics = topics
         self._normalizers = normalizers
+        # Normalizers build `dataschema` under the default base; only another base costs a
+        # copy of each event.
+        self._schema_base_url = None if schema_base_url == SCHEMA_BASE_URL else schema_base_url
 
     def transform(self, provider: str, message: InRecord) -> list[OutRecord]:
         raw = RawRecord.from_kafka(provider, message.key, message.value, message.headers)
@@ -63,15 +71,24 @@ class Transformer:
             return [self.dead_letter(message, provider, exc.kind, str(exc))]
         except Exception as exc:  # a normalizer bug must dead-letter, never stall a partition
             log.exception(
-                "normalizer raised", extra={"provider": provider, "delivery_id": raw.key,
-                                            "record": _ref(message)})
-            return [self.dead_letter(message, provider, "internal-error",
-                                     f"{type(exc).__name__}: {exc}")]
+                "normalizer raised",
+                extra={"provider": provider, "delivery_id": raw.key, "record": _ref(message)},
+            )
+            return [
+                self.dead_letter(
+                    message, provider, "internal-error", f"{type(exc).__name__}: {exc}"
+                )
+            ]
         return [self.canonical(ev) for ev in events]
 
     def canonical(self, event: CanonicalEvent) -> OutRecord:
+        event_type = EVENT_TYPES[event.type]
+        if self._schema_base_url is not None:
+            event = msgspec.structs.replace(
+                event, dataschema=f"{self._schema_base_url}{event_type.schema_file}"
+            )
         return OutRecord(
-            topic=self._topics.canonical(EVENT_TYPES[event.type].domain),
+            topic=self._topics.canonical(event_type.domain),
             key=event.subject.encode(),
             value=_ENCODER.encode(event),
             headers=[("content-type", CLOUDEVENTS_CONTENT_TYPE.encode())],
@@ -80,8 +97,11 @@ class Transformer:
 
     def dead_letter(self, message: InRecord, provider: str, kind: str, reason: str) -> OutRecord:
         failed_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        kept = [(k, v) for k, v in message.headers if not k.startswith("fleetwire-error")
-                and k not in _DLQ_HEADERS]
+        kept = [
+            (k, v)
+            for k, v in message.headers
+            if not k.startswith("fleetwire-error") and k not in _DLQ_HEADERS
+        ]
         headers = [
             *kept,
             ("fleetwire-error-kind", kind.encode()),
@@ -91,8 +111,12 @@ class Transformer:
             ("fleetwire-original-partition", str(message.partition).encode()),
             ("fleetwire-original-offset", str(message.offset).encode()),
         ]
-        log.warning("dead-lettered: %s: %s", kind, reason[:200],
-                    extra={"provider": provider, "record": _ref(message)})
+        log.warning(
+            "dead-lettered: %s: %s",
+            kind,
+            reason[:200],
+            extra={"provider": provider, "record": _ref(message)},
+        )
         return OutRecord(
             topic=self._topics.dead_letter(provider),
             key=message.key or b"",
@@ -102,10 +126,14 @@ class Transformer:
         )
 
 
-_DLQ_HEADERS = frozenset({
-    "fleetwire-failed-at", "fleetwire-original-topic", "fleetwire-original-partition",
-    "fleetwire-original-offset",
-})
+_DLQ_HEADERS = frozenset(
+    {
+        "fleetwire-failed-at",
+        "fleetwire-original-topic",
+        "fleetwire-original-partition",
+        "fleetwire-original-offset",
+    }
+)
 
 
 def _ref(message: InRecord) -> str:

@@ -17,7 +17,10 @@ class RawRecord:
 
     @classmethod
     def from_kafka(
-        cls, provider: str, key: bytes | None, value: bytes | None,
+        cls,
+        provider: str,
+        key: bytes | None,
+        value: bytes | None,
         headers: Sequence[tuple[str, bytes]],
     ) -> RawRecord:
         names = {name.lower(): raw.decode("utf-8", "replace") for name, raw in headers}

@@ -18,7 +18,9 @@ log = logging.getLogger(__name__)
 
 async def serve(settings: Settings, providers: Sequence[str]) -> None:
     worker = Worker(settings, providers)
-    admin = web.AppRunner(admin_app(worker.ready), access_log=None)
+    admin = web.AppRunner(
+        admin_app(worker.ready, schema_base_url=settings.schema_base_url), access_log=None
+    )
     await admin.setup()
     await start_admin(admin, settings.http_host, settings.admin_port_for("processor"), "processor")
     stop = asyncio.Event()

@@ -1,8 +1,10 @@
-"""The consume loop: a thin shell that reads raw records, transforms, writes, commits.
+"""The consume loop: poll raw records, plan each partition's batch, deliver, settle.
 
-At-least-once: the offsets of a batch are committed only after every canonical and
-dead-letter record it produced is acknowledged by Kafka. A partition revoked while a batch
-is in flight waits for that batch (the lock) so nothing is committed past unwritten output.
+The rules that keep output exact live next door: `partitions` decides which records may be
+processed and from where a partition resumes, `delivery` writes and commits (at least once,
+or in transactions), `batch` turns records into output, `dedup` remembers deliveries.
+Batches and rebalances are serialized by one lock: a revocation waits for the batch in
+flight, which finishes or, if Kafka does not answer, is abandoned uncommitted.
 """
 
 from __future__ import annotations
@@ -10,152 +12,156 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
-from aiokafka.errors import CommitFailedError, KafkaError
 
-from fleetwire.kafka import durable_producer, reachable
+from fleetwire.kafka import reachable
+from fleetwire.settings import Delivery as DeliveryMode
 from fleetwire.settings import Settings
 from fleetwire.topics import TopicNames
 from processors import metrics
-from processors.output import InRecord, OutRecord, Transformer
-from processors.registry import NORMALIZERS
+from processors.batch import Batch, plan
+from processors.dedup import DedupWindow
+from processors.delivery import AtLeastOnce, Delivery, Outcome, Transactional
+from processors.output import Transformer
+from processors.partitions import Partitions
+from processors.registry import NORMALIZERS, Normalizer
 
 log = logging.getLogger(__name__)
 
-MAX_RECORDS_PER_BATCH = 2000
-RETRY_BACKOFF_S = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0)
+MAX_RECORDS_PER_POLL = 2000
+POLL_TIMEOUT_MS = 500
 
 
 def group_id(prefix: str) -> str:
     return f"{prefix}.processor"
 
 
-class _WaitForBatch(ConsumerRebalanceListener):  # type: ignore[misc]
-    def __init__(self, lock: asyncio.Lock) -> None:
-        self._lock = lock
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, worker: Worker) -> None:
+        self._worker = worker
 
     async def on_partitions_revoked(self, revoked: Sequence[TopicPartition]) -> None:
-        async with self._lock:  # the batch in flight finishes and commits first
-            log.info("partitions revoked: %s", _tps(revoked))
+        await self._worker.revoked(revoked)
 
     async def on_partitions_assigned(self, assigned: Sequence[TopicPartition]) -> None:
-        log.info("partitions assigned: %s", _tps(assigned))
+        await self._worker.assigned(assigned)
 
 
 class Worker:
-    def __init__(self, settings: Settings, providers: Sequence[str]) -> None:
-        self._settings = settings
+    def __init__(
+        self,
+        settings: Settings,
+        providers: Sequence[str],
+        normalizers: Mapping[str, Normalizer] = NORMALIZERS,
+    ) -> None:
         topics = TopicNames(settings.topic_prefix)
         self._providers = {topics.raw(p): p for p in providers}
-        self._transformer = Transformer(topics, NORMALIZERS)
+        self._transformer = Transformer(topics, normalizers, settings.schema_base_url)
+        self._window = DedupWindow(settings.dedup_window)
         self._lock = asyncio.Lock()
+        self._revoking = False
+        self._stop = asyncio.Event()
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=settings.bootstrap_servers,
             group_id=group_id(settings.topic_prefix),
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
-            max_poll_records=MAX_RECORDS_PER_BATCH,
+            max_poll_records=MAX_RECORDS_PER_POLL,
         )
-        self._producer = durable_producer(settings.bootstrap_servers, linger_ms=5)
+        self._delivery: Delivery
+        if settings.delivery is DeliveryMode.EXACTLY_ONCE:
+            self._delivery = Transactional(
+                settings.bootstrap_servers, group_id(settings.topic_prefix), self._interrupted
+            )
+        else:
+            self._delivery = AtLeastOnce(
+                settings.bootstrap_servers, self._consumer, self._interrupted
+            )
+        self._partitions = Partitions(self._consumer, self._delivery, self._interrupted)
+        self._mode = settings.delivery
+
+    def _interrupted(self) -> bool:
+        return self._revoking or self._stop.is_set()
 
     async def ready(self) -> bool:
         return await reachable(self._consumer._client)
 
     async def run(self, stop: asyncio.Event) -> None:
-        await self._producer.start()
+        self._stop = stop
+        await self._delivery.start()
         await self._consumer.start()
-        self._consumer.subscribe(list(self._providers), listener=_WaitForBatch(self._lock))
-        log.info("processing %s", ", ".join(self._providers))
+        self._consumer.subscribe(list(self._providers), listener=_Rebalance(self))
+        log.info("processing %s (%s)", ", ".join(self._providers), self._mode.value)
         try:
             while not stop.is_set():
-                batch = await self._consumer.getmany(timeout_ms=500)
-                if batch:
-                    async with self._lock:
-                        await self._process(batch, stop)
+                poll = self._partitions.poll_started()
+                fetched = await self._consumer.getmany(timeout_ms=POLL_TIMEOUT_MS)
+                async with self._lock:
+                    await self._partitions.prepare()
+                    await self._process(fetched, poll)
+                    self._partitions.observe_lag()
         finally:
+            # Leave the group first so the partitions move on at once; nothing is in flight.
             await self._consumer.stop()
-            await self._producer.stop()
+            async with self._lock:
+                await self._partitions.release_all()
+            await self._delivery.stop()
             log.info("processor stopped")
 
-    async def _process(self, batch: dict[TopicPartition, list[object]], stop: asyncio.Event) -> None:
+    async def revoked(self, tps: Sequence[TopicPartition]) -> None:
+        self._revoking = True  # a stuck batch gives up instead of holding the group back
+        try:
+            async with self._lock:
+                await self._partitions.revoked(tps)
+        finally:
+            self._revoking = False
+        log.info("partitions revoked: %s", _tps(tps))
+
+    async def assigned(self, tps: Sequence[TopicPartition]) -> None:
+        async with self._lock:
+            await self._partitions.assigned(tps)
+        log.info("partitions assigned: %s", _tps(tps))
+
+    async def _process(self, fetched: dict[TopicPartition, list[Any]], poll: int) -> None:
         started = time.perf_counter()
-        outputs: list[OutRecord] = []
-        offsets: dict[TopicPartition, int] = {}
-        for tp, messages in batch.items():
-            provider = self._providers[tp.topic]
-            for message in messages:
-                record = InRecord(tp.topic, tp.partition, message.offset,  # type: ignore[attr-defined]
-                                  message.key, message.value, message.headers)  # type: ignore[attr-defined]
-                outputs.extend(self._transformer.transform(provider, record))
-            metrics.CONSUMED.labels(provider).inc(len(messages))
-            offsets[tp] = messages[-1].offset + 1  # type: ignore[attr-defined]
-        await self._write(outputs, stop)
-        await self._commit(offsets)
-        self._observe(outputs, batch)
+        batches: list[Batch] = []
+        for tp, messages in fetched.items():
+            fresh = self._partitions.fresh(tp, messages, poll)
+            if fresh:
+                provider = self._providers[tp.topic]
+                position = await self._consumer.position(tp)
+                batches.append(
+                    plan(self._transformer, self._window, provider, tp, fresh, position=position)
+                )
+                metrics.CONSUMED.labels(provider).inc(len(fresh))
+        if not batches:
+            return
+        outcomes = await self._delivery.deliver(batches)
+        for batch in batches:
+            outcome = outcomes[batch.tp]
+            self._partitions.settle(batch.tp, outcome, batch.next_offset)
+            if outcome is Outcome.COMMITTED:
+                self._window.remember(batch.delivered)
+                _observe(batch)
         metrics.BATCH_SECONDS.observe(time.perf_counter() - started)
 
-    async def _write(self, outputs: list[OutRecord], stop: asyncio.Event) -> None:
-        """Write every output; retry with backoff until all are acknowledged."""
-        pending = outputs
-        attempt = 0
-        while pending:
-            futures = [
-                await self._producer.send(o.topic, value=o.value, key=o.key, headers=o.headers)
-                for o in pending
-            ]
-            results = await asyncio.gather(*futures, return_exceptions=True)
-            failed = [o for o, r in zip(pending, results, strict=True) if isinstance(r, Exception)]
-            if not failed:
-                return
-            delay = RETRY_BACKOFF_S[min(attempt, len(RETRY_BACKOFF_S) - 1)]
-            log.warning("%d of %d writes failed (%s); retrying in %.2fs", len(failed),
-                        len(pending), next(r for r in results if isinstance(r, Exception)), delay)
-            attempt += 1
-            pending = failed
-            await asyncio.sleep(delay)
 
-    async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
-        try:
-            await self._consumer.commit(offsets)
-        except CommitFailedError:
-            # The group rebalanced; the new owner re-reads from the last commit (at least once).
-            log.warning("commit refused after a rebalance; records will be read again")
-        except KafkaError as exc:
-            log.warning("commit failed (%s); records will be read again", exc)
-
-    def _observe(self, outputs: list[OutRecord], batch: dict[TopicPartition, list[object]]) -> None:
-        now = time.time()
-        for out in outputs:
-            if out.event_type is not None:
-                metrics.PRODUCED.labels(out.event_type).inc()
-            else:
-                metrics.DEAD_LETTERED.labels(self._providers_for(out), out.error_kind or "").inc()
-        for tp, messages in batch.items():
-            for message in messages:
-                received = _received_at(message.headers)  # type: ignore[attr-defined]
-                if received is not None:
-                    metrics.END_TO_END_SECONDS.observe(max(0.0, now - received))
-            highwater = self._consumer.highwater(tp)
-            if highwater is not None:
-                last = messages[-1].offset  # type: ignore[attr-defined]
-                metrics.LAG.labels(tp.topic, str(tp.partition)).set(max(0, highwater - last - 1))
-
-    def _providers_for(self, out: OutRecord) -> str:
-        return out.topic.rsplit(".", 1)[-1]
-
-
-def _received_at(headers: Sequence[tuple[str, bytes]]) -> float | None:
-    for name, value in headers:
-        if name == "fleetwire-received-at":
-            try:
-                return datetime.fromisoformat(value.decode()).timestamp()
-            except ValueError:
-                return None
-    return None
+def _observe(batch: Batch) -> None:
+    """Count what a committed batch wrote."""
+    for out in batch.outputs:
+        if out.event_type is not None:
+            metrics.PRODUCED.labels(out.event_type).inc()
+        else:
+            metrics.DEAD_LETTERED.labels(batch.provider, out.error_kind or "unknown").inc()
+    if batch.duplicates:
+        metrics.DUPLICATES.labels(batch.provider).inc(batch.duplicates)
+    now = time.time()
+    for received in batch.received_at:
+        metrics.END_TO_END_SECONDS.observe(max(0.0, now - received))
 
 
 def _tps(tps: Sequence[TopicPartition]) -> str:

@@ -41,6 +41,12 @@ class Vehicle(Canonical, frozen=True, kw_only=True):
 
 
 class Location(Canonical, frozen=True, kw_only=True):
+    """A position in decimal degrees, with what the provider reported along with it.
+
+    `heading_deg` is the heading in degrees as the provider reports it; `speed_kmh` is the
+    speed there, in km/h.
+    """
+
     latitude: float
     longitude: float
     address: str | None = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fleetwire.settings import DEFAULT_SCHEMA_BASE_URL
 from schemas import canonical as c
 from schemas.events import (
     assignments,
@@ -22,8 +23,10 @@ from schemas.events import (
     trips,
 )
 
-# Where the JSON Schemas in schemas/json/ are published; `dataschema` points into it.
-SCHEMA_BASE_URL = "https://fleetwire.dev/schemas/"
+# Where the JSON Schemas in schemas/json/ are published by default (every process's admin
+# listener serves them); events are built pointing there and committed schemas carry it in
+# `$id`. A processor configured with another FLEETWIRE_SCHEMA_BASE_URL rewrites `dataschema`.
+SCHEMA_BASE_URL = DEFAULT_SCHEMA_BASE_URL
 
 
 @dataclass(frozen=True)

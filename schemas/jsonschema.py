@@ -20,6 +20,7 @@ from typing import Any
 import msgspec
 
 from schemas.catalog import EVENT_TYPES, EventType
+from schemas.published import format_schema
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "json"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -36,7 +37,7 @@ def schema(event_type: EventType) -> dict[str, Any]:
 
 
 def render(event_type: EventType) -> bytes:
-    return msgspec.json.format(msgspec.json.encode(schema(event_type)), indent=2) + b"\n"
+    return format_schema(schema(event_type))
 
 
 def rendered(types: Mapping[str, EventType] = EVENT_TYPES) -> dict[str, bytes]:

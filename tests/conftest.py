@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
@@ -24,7 +23,7 @@ def kafka() -> str:
         client = AIOKafkaClient(bootstrap_servers=BOOTSTRAP)
         try:
             await client.bootstrap()
-        except Exception:  # noqa: BLE001
+        except Exception:
             return False
         try:
             return await reachable(client)
@@ -32,13 +31,15 @@ def kafka() -> str:
             await client.close()
 
     if not asyncio.run(probe()):
-        pytest.fail(f"no Kafka broker at {BOOTSTRAP}: run the suite with `make test`, "
-                    "which starts the local broker")
+        pytest.fail(
+            f"no Kafka broker at {BOOTSTRAP}: run the suite with `make test`, "
+            "which starts the local broker"
+        )
     return BOOTSTRAP
 
 
 @pytest.fixture
-def prefix(request: pytest.FixtureRequest) -> Iterator[str]:
+def prefix(request: pytest.FixtureRequest) -> str:
     """A topic prefix unique to this test run and test, so reruns never see old records."""
     name = re.sub(r"[^A-Za-z0-9.-]+", "-", request.node.name)[:60].strip("-")
-    yield f"t{RUN_ID}.{name}"
+    return f"t{RUN_ID}.{name}"

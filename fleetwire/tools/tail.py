@@ -25,8 +25,11 @@ async def tail(settings: Settings, pattern: str, from_beginning: bool, limit: in
         isolation_level="read_committed",
     )
     await consumer.start()
-    print(f"tailing {topics.canonical('*')} for types matching {pattern!r} (Ctrl-C to stop)",
-          file=sys.stderr, flush=True)
+    print(
+        f"tailing {topics.canonical('*')} for types matching {pattern!r} (Ctrl-C to stop)",
+        file=sys.stderr,
+        flush=True,
+    )
     shown = 0
     try:
         async for message in consumer:

@@ -7,6 +7,8 @@ from schemas.events.common import AccountEventData
 
 
 class Driver(Canonical, frozen=True, kw_only=True):
+    """The driver as the provider identifies them (`id` is the provider's driver id)."""
+
     id: str
     name: str | None = None
 

@@ -24,6 +24,8 @@ class CommandEvent(EventData, frozen=True, kw_only=True):
 
 
 class Battery(Canonical, frozen=True, kw_only=True):
+    """The traction battery in a status snapshot; `updated_at` is when it was read (UTC)."""
+
     soc_percent: float | None = None
     range_km: float | None = None
     is_charging: bool | None = None

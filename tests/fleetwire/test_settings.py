@@ -19,6 +19,7 @@ def test_defaults_match_the_contract() -> None:
     assert settings.max_body_bytes == 1_048_576
     assert settings.workers == 1
     assert settings.delivery is Delivery.EXACTLY_ONCE
+    assert settings.schema_base_url == "http://localhost:9109/schemas/"
 
 
 def test_admin_port_zero_is_kept_for_both_kinds() -> None:
@@ -36,6 +37,11 @@ def test_admin_port_zero_is_kept_for_both_kinds() -> None:
         ("FLEETWIRE_LOG_FORMAT", "xml"),
         ("FLEETWIRE_TOPIC_PREFIX", "bad prefix!"),
         ("FLEETWIRE_PUBLISH_TIMEOUT", "-1"),
+        ("FLEETWIRE_SCHEMA_BASE_URL", "schemas.example.com/fleetwire/"),
+        ("FLEETWIRE_SCHEMA_BASE_URL", "ftp://schemas.example.com/"),
+        ("FLEETWIRE_SCHEMA_BASE_URL", "https:///schemas/"),
+        ("FLEETWIRE_SCHEMA_BASE_URL", "https://example.com/schemas/?v=1"),
+        ("FLEETWIRE_SCHEMA_BASE_URL", "https://example.com/schemas/#top"),
     ],
 )
 def test_invalid_values_name_the_variable(name: str, value: str) -> None:
@@ -47,3 +53,23 @@ def test_settings_are_frozen() -> None:
     settings = Settings.from_env({})
     with pytest.raises(AttributeError):
         settings.http_port = 1  # type: ignore[misc]
+
+
+def test_the_schema_base_url_is_where_the_local_processor_serves_schemas() -> None:
+    settings = Settings.from_env({})
+    port = settings.admin_port_for("processor")
+    assert settings.schema_base_url == f"http://localhost:{port}/schemas/"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("https://schemas.example.com/fleetwire/", "https://schemas.example.com/fleetwire/"),
+        ("https://schemas.example.com/fleetwire", "https://schemas.example.com/fleetwire/"),
+        (" http://processor.internal:9109/schemas/ ", "http://processor.internal:9109/schemas/"),
+        ("", "http://localhost:9109/schemas/"),
+    ],
+)
+def test_the_schema_base_url_comes_from_the_environment(value: str, expected: str) -> None:
+    settings = Settings.from_env({"FLEETWIRE_SCHEMA_BASE_URL": value})
+    assert settings.schema_base_url == expected

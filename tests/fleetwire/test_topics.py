@@ -62,7 +62,7 @@ def test_every_topic_is_declared_with_the_layout(
     topic_layout: TopicLayout, names: list[str], domain_names: list[str]
 ) -> None:
     specs = {s.name: s for s in declared_topics(TopicNames("p"), names, domain_names, topic_layout)}
-    assert len(specs) == 2 * len(names) + len(domain_names)
+    assert len(specs) == 2 * len(names) + len(domain_names) + 1  # and the replay ledger
     expected = [
         (f"p.raw.{n}", topic_layout.raw_partitions, topic_layout.raw_retention_hours) for n in names
     ]
@@ -75,6 +75,7 @@ def test_every_topic_is_declared_with_the_layout(
         )
         for d in domain_names
     ]
+    expected += [("p.replay-ledger", 1, topic_layout.dlq_retention_hours)]
     for name, partitions, hours in expected:
         spec = specs[name]
         assert spec.partitions == partitions
@@ -166,7 +167,7 @@ def test_settings_become_the_layout() -> None:
     )
     specs = pipeline_topics(settings)
     assert {s.name for s in specs} >= {"fleetwire.raw.zubie", "fleetwire.dlq.zubie"}
-    assert len(specs) == 2 * len(NORMALIZERS) + len(DOMAINS)
+    assert len(specs) == 2 * len(NORMALIZERS) + len(DOMAINS) + 1  # and the replay ledger
 
 
 @pytest.mark.parametrize(("replicas", "min_insync"), [("1", 1), ("2", 1), ("3", 2), ("5", 4)])

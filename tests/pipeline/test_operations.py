@@ -293,7 +293,10 @@ def test_documented_series_are_queryable_in_prometheus(prometheus: PrometheusSer
         f'fleetwire_processor_events_produced_total{{{processor}, type="vehicle.trip.ended"}}': 1,
         f'fleetwire_processor_dead_letters_total{{{processor}, provider="zubie", '
         f'kind="invalid-json"}}': 1,
-        f"fleetwire_processor_end_to_end_seconds_count{{{processor}}}": 3,
+        # Only the delivery that became a canonical event: the retry is suppressed and
+        # the invalid body dead-lettered.
+        f"fleetwire_processor_end_to_end_seconds_count{{{processor}}}": 1,
+        f'fleetwire_processor_duplicates_suppressed_total{{{processor}, provider="zubie"}}': 1,
         f"fleetwire_processor_batch_seconds_count{{{processor}}}": 1,
         f"sum(fleetwire_processor_consumer_lag_records{{{processor}}})": 0,
     }

@@ -6,6 +6,8 @@ import base64
 import hashlib
 import hmac
 import json
+import re
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +18,7 @@ import pytest
 
 from tests.support.kafka import free_port, read_all
 from tests.support.processes import Service, environment, run
+from tests.support.runtime import read_to_end, until
 from tests.support.samples import sample
 
 pytestmark = pytest.mark.kafka
@@ -26,25 +29,37 @@ SECRET = "e2e-zubie-secret"
 class Pipeline:
     prefix: str
     url: str
+    processor_metrics: str
 
 
 @pytest.fixture
 def pipeline(kafka: str, prefix: str, tmp_path: Path) -> Iterator[Pipeline]:
     sources = tmp_path / "sources.toml"
-    sources.write_text(f'[[sources]]\nname = "zubie-main"\nprovider = "zubie"\nsecrets = ["{SECRET}"]\n')
+    sources.write_text(
+        f'[[sources]]\nname = "zubie-main"\nprovider = "zubie"\nsecrets = ["{SECRET}"]\n'
+    )
     port, ingress_admin, processor_admin = free_port(), free_port(), free_port()
     env = environment(prefix, sources, FLEETWIRE_DELIVERY="at-least-once")
     created = run(["topics"], env)
     assert created.returncode == 0, created.stderr
-    ingress = Service(["ingress"], {**env, "FLEETWIRE_HTTP_PORT": str(port),
-                                    "FLEETWIRE_ADMIN_PORT": str(ingress_admin)},
-                      tmp_path / "ingress.log")
-    processor = Service(["process"], {**env, "FLEETWIRE_ADMIN_PORT": str(processor_admin)},
-                        tmp_path / "processor.log")
+    ingress = Service(
+        ["ingress"],
+        {**env, "FLEETWIRE_HTTP_PORT": str(port), "FLEETWIRE_ADMIN_PORT": str(ingress_admin)},
+        tmp_path / "ingress.log",
+    )
+    processor = Service(
+        ["process"],
+        {**env, "FLEETWIRE_ADMIN_PORT": str(processor_admin)},
+        tmp_path / "processor.log",
+    )
     try:
         ingress.wait_http(f"http://127.0.0.1:{ingress_admin}/readyz")
         processor.wait_http(f"http://127.0.0.1:{processor_admin}/readyz")
-        yield Pipeline(prefix, f"http://127.0.0.1:{port}/webhooks/zubie-main")
+        yield Pipeline(
+            prefix,
+            f"http://127.0.0.1:{port}/webhooks/zubie-main",
+            f"http://127.0.0.1:{processor_admin}/metrics",
+        )
     finally:
         assert ingress.stop() == 0, ingress.output()
         assert processor.stop() == 0, processor.output()
@@ -55,9 +70,14 @@ def zubie_signature(body: bytes, secret: str = SECRET) -> str:
 
 
 async def post(url: str, body: bytes, signature: str) -> tuple[int, str]:
-    async with aiohttp.ClientSession() as session, session.post(
-        url, data=body, headers={"Zubie-Signature": signature, "Content-Type": "application/json"}
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            url,
+            data=body,
+            headers={"Zubie-Signature": signature, "Content-Type": "application/json"},
+        ) as response,
+    ):
         return response.status, await response.text()
 
 
@@ -75,7 +95,9 @@ async def test_signed_trip_end_becomes_a_canonical_event(pipeline: Pipeline) -> 
     assert headers["content-type"] == b"application/json"
     assert len(headers["fleetwire-request-id"]) == 32
     received = datetime.fromisoformat(headers["fleetwire-received-at"].decode())
-    assert received.utcoffset() is not None and received.utcoffset().total_seconds() == 0
+    offset = received.utcoffset()
+    assert offset is not None
+    assert offset.total_seconds() == 0
 
     [record] = await read_all(f"{pipeline.prefix}.canonical.trips", expect=1)
     assert dict(record.headers)["content-type"] == b"application/cloudevents+json"
@@ -90,11 +112,19 @@ async def test_signed_trip_end_becomes_a_canonical_event(pipeline: Pipeline) -> 
     assert event["providereventtype"] == "trip_end"
     assert event["data"]["vehicle"]["vin"] == "5FNRL38249B044393"
 
-    # A provider retry of the same delivery yields the same id.
+    # A provider retry of the same delivery is accepted again and suppressed: one event.
     status, _ = await post(pipeline.url, body, zubie_signature(body))
     assert status == 200
-    events = await read_all(f"{pipeline.prefix}.canonical.trips", expect=2)
-    assert {json.loads(r.value)["id"] for r in events} == {event["id"]}
+    await until(lambda: suppressed(pipeline) == 1, 20, "the retry to be processed")
+    events = await read_to_end(f"{pipeline.prefix}.canonical.trips")
+    assert [json.loads(r.value)["id"] for r in events] == [event["id"]]
+
+
+def suppressed(pipeline: Pipeline) -> float:
+    with urllib.request.urlopen(pipeline.processor_metrics, timeout=2) as response:
+        text = response.read().decode()
+    pattern = r"^fleetwire_processor_duplicates_suppressed_total\{[^}]*\} (\S+)$"
+    return sum(float(v) for v in re.findall(pattern, text, re.M))
 
 
 async def test_wrong_signature_is_401_and_publishes_nothing(pipeline: Pipeline) -> None:

@@ -15,7 +15,7 @@ from processors import smartcar
 from processors.record import RawRecord
 from processors.timestamps import format_utc
 from schemas.canonical import CanonicalEvent
-from tests.support.golden_b import check_golden, events_of, transform
+from tests.support.golden import assert_matches_golden, orphaned_golden_files, transform
 from tests.support.mutations import damaged, flipped, json_values, outcome
 from tests.support.samples import sample, valid_samples
 
@@ -54,13 +54,16 @@ def rejection(body: bytes | dict[str, Any]) -> RejectedRecord:
 
 @pytest.mark.parametrize("path", VEHICLE_SAMPLES, ids=lambda p: p.stem)
 def test_every_vehicle_sample_matches_its_reviewed_golden_output(path: Path) -> None:
-    events = events_of(transform("smartcar", path.read_bytes(), EVENT_ID))
-    check_golden("smartcar", path.stem, events)
+    assert_matches_golden("smartcar", path)
+
+
+def test_every_golden_file_has_its_sample() -> None:
+    assert orphaned_golden_files("smartcar") == []
 
 
 @pytest.mark.parametrize("name", VERIFY)
 def test_a_verify_that_reaches_a_processor_is_dead_lettered_as_unsupported(name: str) -> None:
-    [out] = transform("smartcar", sample("smartcar", name), EVENT_ID)
+    [out] = transform("smartcar", sample("smartcar", name))
     assert out.error_kind == "unsupported-event"
     assert b"VERIFY" in dict(out.headers)["fleetwire-error"]
     assert out.value == sample("smartcar", name)

@@ -15,7 +15,7 @@ from processors import telematica
 from processors.record import RawRecord
 from processors.timestamps import format_utc
 from schemas.canonical import CanonicalEvent
-from tests.support.golden_b import check_golden, events_of, transform
+from tests.support.golden import assert_matches_golden, orphaned_golden_files
 from tests.support.mutations import damaged, flipped, json_values, outcome
 from tests.support.samples import sample, valid_samples
 
@@ -58,8 +58,11 @@ def rejection(body: bytes | dict[str, Any]) -> RejectedRecord:
 
 @pytest.mark.parametrize("path", valid_samples("telematica"), ids=lambda p: p.stem)
 def test_every_sample_matches_its_reviewed_golden_output(path: Path) -> None:
-    events = events_of(transform("telematica", path.read_bytes(), SVIX_ID, SIGNED))
-    check_golden("telematica", path.stem, events)
+    assert_matches_golden("telematica", path)
+
+
+def test_every_golden_file_has_its_sample() -> None:
+    assert orphaned_golden_files("telematica") == []
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from processors import zf_scalar
 from processors.record import RawRecord
 from processors.timestamps import format_utc
 from schemas.canonical import CanonicalEvent
-from tests.support.golden_b import check_golden, events_of, transform
+from tests.support.golden import assert_matches_golden, orphaned_golden_files
 from tests.support.mutations import damaged, flipped, json_values, outcome
 from tests.support.samples import sample, valid_samples
 
@@ -59,9 +59,12 @@ def rejection(body: bytes | dict[str, Any]) -> RejectedRecord:
 
 @pytest.mark.parametrize("path", valid_samples("zf-scalar"), ids=lambda p: p.stem)
 def test_every_sample_matches_its_reviewed_golden_output(path: Path) -> None:
-    events = events_of(transform("zf-scalar", path.read_bytes(), BATCH_ID))
+    events = assert_matches_golden("zf-scalar", path)
     assert len(events) == len(json.loads(path.read_bytes())["eventsData"])
-    check_golden("zf-scalar", path.stem, events)
+
+
+def test_every_golden_file_has_its_sample() -> None:
+    assert orphaned_golden_files("zf-scalar") == []
 
 
 @pytest.mark.parametrize(

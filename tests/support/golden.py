@@ -2,10 +2,20 @@
 
 tests/golden/<provider>/<sample stem>.json holds the list of canonical events that the
 pure transform (processors.output.Transformer, the processors' real path) makes of
-tests/samples/<provider>/<sample>.json delivered as a fixed raw record: key = the body's
-SHA-256 (what the ingress uses when a provider has no delivery id), source = the
-provider's name, a fixed received time. They are the reviewed contract: after a change,
-regenerate with `FLEETWIRE_UPDATE_GOLDEN=1 .venv/bin/pytest ...` and review the diff.
+tests/samples/<provider>/<sample>.json delivered as one raw record, built the same way
+for every provider:
+
+- source = the provider's name (as in deploy/local/sources.toml);
+- key = the body's SHA-256 in lowercase hex, as the ingress keys a provider without
+  delivery ids. The samples reuse their providers' example ids (every ZF sample has the
+  same `eventBatchId`, the Smartcar variants share an `eventId`), so keying by those
+  would give different events one id; the hash keeps each sample a delivery of its own;
+- received at RECEIVED_AT, with the delivery headers the processors read as the provider
+  would send them then (DELIVERY_HEADERS: Telematica's signed timestamp).
+
+The files are the reviewed contract and docs/events.md quotes them: after a change,
+regenerate with `FLEETWIRE_UPDATE_GOLDEN=1 .venv/bin/pytest tests/processors` and review
+the diff.
 
 Use from a test module:
 
@@ -19,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,45 +39,60 @@ from processors.registry import NORMALIZERS
 from tests.support.samples import SAMPLES
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
-RECEIVED_AT = "2025-01-01T00:00:00.000Z"
+RECEIVED_AT = "2025-10-31T07:39:11.000Z"
 PREFIX = "golden"
 UPDATE_ENV = "FLEETWIRE_UPDATE_GOLDEN"
+TRANSFORMER = Transformer(TopicNames(PREFIX), NORMALIZERS)
+
+# Headers the processors read, as the provider would send them at RECEIVED_AT.
+DELIVERY_HEADERS: dict[str, dict[str, str]] = {
+    "telematica": {"svix-timestamp": "1761896350"},  # 2025-10-31T07:39:10Z, a second earlier
+}
 
 
-def delivery(provider: str, body: bytes, key: str | None = None) -> InRecord:
-    """The raw record the ingress would have written for `body` (source = provider)."""
-    headers = [
+def delivery(provider: str, body: bytes, headers: Mapping[str, str] | None = None) -> InRecord:
+    """The raw record of `body` by the golden convention (see the module doc).
+
+    `headers` replaces the provider's usual delivery headers (DELIVERY_HEADERS).
+    """
+    sent = DELIVERY_HEADERS.get(provider, {}) if headers is None else headers
+    kafka_headers = [
         ("fleetwire-source", provider.encode()),
         ("fleetwire-provider", provider.encode()),
         ("fleetwire-received-at", RECEIVED_AT.encode()),
         ("content-type", b"application/json"),
+        *((name, value.encode()) for name, value in sent.items()),
     ]
     return InRecord(
         topic=TopicNames(PREFIX).raw(provider),
         partition=0,
         offset=0,
-        key=(key or hashlib.sha256(body).hexdigest()).encode(),
+        key=hashlib.sha256(body).hexdigest().encode(),
         value=body,
-        headers=headers,
+        headers=kafka_headers,
     )
 
 
-def transform(provider: str, body: bytes, key: str | None = None) -> list[OutRecord]:
-    return Transformer(TopicNames(PREFIX), NORMALIZERS).transform(
-        provider, delivery(provider, body, key)
-    )
+def transform(
+    provider: str, body: bytes, headers: Mapping[str, str] | None = None
+) -> list[OutRecord]:
+    return TRANSFORMER.transform(provider, delivery(provider, body, headers))
 
 
-def canonical_events(provider: str, body: bytes) -> list[dict[str, Any]]:
-    """The events `body` becomes; fails the test if it was dead-lettered instead."""
-    out = transform(provider, body)
-    for record in out:
+def events_of(records: list[OutRecord]) -> list[dict[str, Any]]:
+    """The events of a transform's output; fails the test if it was dead-lettered instead."""
+    for record in records:
         if record.event_type is None:
-            headers = dict(record.headers)
-            raise AssertionError(
-                f"dead-lettered ({record.error_kind}): {headers['fleetwire-error'].decode()}"
-            )
-    return [json.loads(record.value) for record in out]
+            reason = dict(record.headers)["fleetwire-error"].decode()
+            raise AssertionError(f"dead-lettered ({record.error_kind}): {reason}")
+    return [json.loads(record.value) for record in records]
+
+
+def canonical_events(
+    provider: str, body: bytes, headers: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """The events `body` becomes; fails the test if it was dead-lettered instead."""
+    return events_of(transform(provider, body, headers))
 
 
 def dead_letter(provider: str, body: bytes) -> tuple[str, str]:
@@ -83,19 +109,21 @@ def golden_path(provider: str, sample: Path) -> Path:
     return GOLDEN / provider / f"{sample.stem}.json"
 
 
-def assert_matches_golden(provider: str, sample: Path) -> None:
+def assert_matches_golden(provider: str, sample: Path) -> list[dict[str, Any]]:
+    """Compare what `sample` becomes with its golden file (or rewrite it); return the events."""
     events = canonical_events(provider, sample.read_bytes())
     path = golden_path(provider, sample)
     if os.environ.get(UPDATE_ENV) == "1":
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(events, indent=2, ensure_ascii=False) + "\n")
-        return
+        return events
     assert path.exists(), f"{path} is missing: run with {UPDATE_ENV}=1 and review it"
     expected = json.loads(path.read_text())
     assert events == expected, (
         f"{sample.name} no longer gives {path}; if intended, "
         f"regenerate with {UPDATE_ENV}=1 and review the diff"
     )
+    return events
 
 
 def orphaned_golden_files(provider: str) -> list[str]:

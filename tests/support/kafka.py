@@ -20,14 +20,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def read_all(topic: str, *, expect: int | None = None, timeout: float = 20.0,
-                   until: Callable[[list[Any]], bool] | None = None,
-                   isolation_level: str = "read_committed",
-                   bootstrap: str = BOOTSTRAP) -> list[Any]:
+async def read_all(
+    topic: str,
+    *,
+    expect: int | None = None,
+    timeout: float = 20.0,
+    until: Callable[[list[Any]], bool] | None = None,
+    isolation_level: str = "read_committed",
+    bootstrap: str = BOOTSTRAP,
+) -> list[Any]:
     """Every record of `topic` from the beginning, waiting up to `timeout` for `expect`."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-        auto_offset_reset="earliest", isolation_level=isolation_level,
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        isolation_level=isolation_level,
     )
     await consumer.start()
     try:

@@ -18,19 +18,29 @@ FLEETWIRE = Path(sys.executable).parent / "fleetwire"
 
 def environment(prefix: str, sources: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLEETWIRE_")}
-    env.update({
-        "KAFKA_BOOTSTRAP_SERVERS": BOOTSTRAP,
-        "FLEETWIRE_TOPIC_PREFIX": prefix,
-        "FLEETWIRE_SOURCES": str(sources),
-        "FLEETWIRE_HTTP_HOST": "127.0.0.1",
-    })
+    env.update(
+        {
+            "KAFKA_BOOTSTRAP_SERVERS": BOOTSTRAP,
+            "FLEETWIRE_TOPIC_PREFIX": prefix,
+            "FLEETWIRE_SOURCES": str(sources),
+            "FLEETWIRE_HTTP_HOST": "127.0.0.1",
+        }
+    )
     env.update(extra)
     return env
 
 
-def run(args: list[str], env: Mapping[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(FLEETWIRE), *args], env=dict(env), capture_output=True, text=True,
-                          timeout=timeout, check=False)
+def run(
+    args: list[str], env: Mapping[str, str], timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(FLEETWIRE), *args],
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 class Service:
@@ -39,8 +49,9 @@ class Service:
     def __init__(self, args: list[str], env: Mapping[str, str], log: Path) -> None:
         self.log = log
         self._file = log.open("wb")
-        self.process = subprocess.Popen([str(FLEETWIRE), *args], env=dict(env),
-                                        stdout=self._file, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [str(FLEETWIRE), *args], env=dict(env), stdout=self._file, stderr=subprocess.STDOUT
+        )
 
     def wait_http(self, url: str, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
@@ -48,7 +59,7 @@ class Service:
             if self.process.poll() is not None:
                 raise AssertionError(f"exited with {self.process.returncode}:\n{self.output()}")
             try:
-                with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310
+                with urllib.request.urlopen(url, timeout=1) as response:
                     if response.status == 200:
                         return
             except OSError:

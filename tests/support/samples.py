@@ -12,7 +12,9 @@ def sample(provider: str, name: str) -> bytes:
 
 
 def valid_samples(provider: str) -> list[Path]:
-    return sorted(p for p in (SAMPLES / provider).glob("*.json") if not p.name.endswith(".invalid.json"))
+    return sorted(
+        p for p in (SAMPLES / provider).glob("*.json") if not p.name.endswith(".invalid.json")
+    )
 
 
 def invalid_samples(provider: str) -> list[Path]:

@@ -1,0 +1,92 @@
+"""One partition's share of a poll, turned into what must be written and committed together.
+
+Planning is pure apart from reading the de-duplication window: records in, the output
+records, the offset to commit and the bookkeeping to apply once the batch is committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from aiokafka import TopicPartition
+
+from processors.dedup import DedupWindow, DeliveryKey
+from processors.output import InRecord, OutRecord, Transformer
+
+
+@dataclass
+class Batch:
+    tp: TopicPartition
+    provider: str
+    next_offset: int  # what to commit: the offset after the last record of the batch
+    consumed: int
+    outputs: list[OutRecord] = field(default_factory=list)
+    duplicates: int = 0
+    delivered: list[DeliveryKey] = field(default_factory=list)  # remember once committed
+    received_at: list[float] = field(default_factory=list)  # of records that became canonical
+
+
+def plan(
+    transformer: Transformer,
+    window: DedupWindow,
+    provider: str,
+    tp: TopicPartition,
+    messages: Sequence[Any],
+    *,
+    position: int | None = None,
+) -> Batch:
+    """Transform `messages` (consumed records of `tp`, in offset order) into one batch.
+
+    `position` is the consumer's position after them, if known: it is past the transaction
+    markers that follow the last record, so committing it leaves no lag of one behind each
+    transaction written to the raw topic (replays write them).
+    """
+    next_offset = max(messages[-1].offset + 1, position or 0)
+    batch = Batch(tp, provider, next_offset=next_offset, consumed=len(messages))
+    in_batch: set[DeliveryKey] = set()
+    for message in messages:
+        record = InRecord(
+            tp.topic, tp.partition, message.offset, message.key, message.value, message.headers
+        )
+        key = delivery_key(record)
+        if key is not None and (key in window or key in in_batch):
+            batch.duplicates += 1
+            batch.delivered.append(key)  # seen again: keep it in the window longer
+            continue
+        outputs = transformer.transform(provider, record)
+        batch.outputs.extend(outputs)
+        if any(o.event_type is None for o in outputs):
+            continue  # dead-lettered: a retry or a replay must be processed again
+        if key is not None:
+            in_batch.add(key)
+            batch.delivered.append(key)
+        received = received_at(record.headers)
+        if outputs and received is not None:
+            batch.received_at.append(received)
+    return batch
+
+
+def delivery_key(record: InRecord) -> DeliveryKey | None:
+    if not record.key:
+        return None  # nothing identifies the delivery; never suppress it
+    return (record.topic, _header(record.headers, "fleetwire-source") or "", record.key)
+
+
+def received_at(headers: Sequence[tuple[str, bytes]]) -> float | None:
+    value = _header(headers, "fleetwire-received-at")
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value).timestamp()
+    except ValueError:
+        return None
+
+
+def _header(headers: Sequence[tuple[str, bytes]], name: str) -> str | None:
+    for key, value in headers:
+        if key.lower() == name:
+            return value.decode("utf-8", "replace")
+    return None

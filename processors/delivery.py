@@ -1,0 +1,285 @@
+"""How a processed batch reaches Kafka: the two delivery modes.
+
+`AtLeastOnce`: one idempotent producer; the offsets of a poll are committed through the
+consumer group only after every canonical and dead-letter record of it is acknowledged.
+A crash between the two re-processes the poll: duplicates, never loss.
+
+`Transactional` (exactly once): each raw partition is processed by its own transactional
+producer, and a partition's outputs and its offset commit go into one transaction.
+aiokafka sends no consumer-group metadata with transactional offsets (no KIP-447), so
+the broker cannot fence a zombie by group generation. Instead the transactional id is
+derived from the input partition (`{group}.{topic}.{partition}`): whoever takes over a
+partition initializes that id, which aborts the previous owner's open transaction and
+fences it for good; a fenced owner's later writes and commits fail. The caller must read
+the committed offset only after `acquire` returned, so it sees every commit of the
+previous owner.
+
+Both report, per partition, whether the batch was committed, must be retried from the
+last committed offset, or was lost to another owner.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol, TypeVar
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import IllegalOperation, KafkaError, ProducerFenced
+
+from fleetwire.kafka import durable_producer
+from fleetwire.logs import record_ref
+from processors.batch import Batch
+from processors.output import OutRecord
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Interrupted = Callable[[], bool]
+
+PATIENCE_S = 1.0  # how often a long wait checks whether it should give up
+WARN_AFTER_S = 10.0
+CLOSE_TIMEOUT_S = 5.0
+
+
+class Outcome(enum.Enum):
+    COMMITTED = "committed"
+    RETRY = "retry"  # nothing committed; process again from the last committed offset
+    LOST = "lost"  # another process owns the partition now
+
+
+class Abandoned(Exception):
+    """A wait was given up because the partition is being revoked or the process stops."""
+
+
+class Delivery(Protocol):
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+    async def acquire(self, tp: TopicPartition) -> None: ...
+    async def release(self, tp: TopicPartition) -> None: ...
+    async def deliver(self, batches: Sequence[Batch]) -> dict[TopicPartition, Outcome]: ...
+
+
+async def patiently(work: Awaitable[T], interrupted: Interrupted, what: str) -> T:
+    """Await `work`; give it up only once `interrupted()` says so, never merely for time.
+
+    A healthy write finishes within milliseconds even while a revocation is pending; a
+    stuck one (Kafka down) is abandoned at the next check after the interruption.
+    """
+    task = asyncio.ensure_future(work)
+    warned = False
+    waited = 0.0
+    while True:
+        done, _ = await asyncio.wait({task}, timeout=PATIENCE_S)
+        if done:
+            return task.result()
+        waited += PATIENCE_S
+        if interrupted():
+            task.cancel()
+            raise Abandoned(what)
+        if waited >= WARN_AFTER_S and not warned:
+            warned = True
+            log.warning("%s: no answer from Kafka for %.0fs; still waiting", what, waited)
+
+
+async def _write(producer: AIOKafkaProducer, outputs: Sequence[OutRecord]) -> None:
+    """Send every output and wait for all acknowledgements; raise the first failure."""
+    futures: list[asyncio.Future[Any]] = []
+    try:
+        for o in outputs:
+            futures.append(
+                await producer.send(o.topic, value=o.value, key=o.key, headers=o.headers)
+            )
+    finally:
+        # If this attempt stops half-way (producer fenced, batch abandoned), the writes
+        # already queued still fail or succeed later: look at each outcome, quietly.
+        for future in futures:
+            future.add_done_callback(_retrieve)
+    results = await asyncio.gather(*futures, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
+def _describe(batches: Sequence[Batch]) -> str:
+    return ", ".join(record_ref(b.tp.topic, b.tp.partition, b.next_offset - 1) for b in batches)
+
+
+class AtLeastOnce:
+    def __init__(
+        self, bootstrap_servers: str, consumer: AIOKafkaConsumer, interrupted: Interrupted
+    ) -> None:
+        self._bootstrap_servers = bootstrap_servers
+        self._consumer = consumer
+        self._interrupted = interrupted
+        self._producer = durable_producer(bootstrap_servers, linger_ms=5)
+
+    async def start(self) -> None:
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        await _close(self._producer)
+
+    async def acquire(self, tp: TopicPartition) -> None:
+        return None  # the group's own offset commits are checked against its generation
+
+    async def release(self, tp: TopicPartition) -> None:
+        return None
+
+    async def deliver(self, batches: Sequence[Batch]) -> dict[TopicPartition, Outcome]:
+        outputs = [o for b in batches for o in b.outputs]
+        offsets = {b.tp: b.next_offset for b in batches}
+        try:
+            if _stopped(self._producer):
+                await self._renew()
+            await patiently(
+                _write(self._producer, outputs),
+                self._interrupted,
+                f"writing {len(outputs)} records",
+            )
+            await patiently(self._consumer.commit(offsets), self._interrupted, "committing offsets")
+        except (KafkaError, Abandoned) as exc:
+            # Nothing was committed: the batch is read again from the last commit, and
+            # what was written meanwhile is written again (at least once).
+            log.warning(
+                "batch up to %s not committed (%s: %s); it will be processed again",
+                _describe(batches),
+                type(exc).__name__,
+                exc,
+            )
+            return dict.fromkeys(offsets, Outcome.RETRY)
+        return dict.fromkeys(offsets, Outcome.COMMITTED)
+
+    async def _renew(self) -> None:
+        """Replace a producer whose sender stopped on a fatal error (say, a sequence gap
+        after a refused write): it would refuse every write from now on."""
+        log.warning("the producer stopped (%s); starting a new one", _stopped(self._producer))
+        await _close(self._producer)
+        self._producer = durable_producer(self._bootstrap_servers, linger_ms=5)
+        await self._producer.start()
+
+
+class Transactional:
+    def __init__(self, bootstrap_servers: str, group_id: str, interrupted: Interrupted) -> None:
+        self._bootstrap_servers = bootstrap_servers
+        self._group_id = group_id
+        self._interrupted = interrupted
+        self._producers: dict[TopicPartition, AIOKafkaProducer] = {}
+
+    def transactional_id(self, tp: TopicPartition) -> str:
+        return f"{self._group_id}.{tp.topic}.{tp.partition}"
+
+    async def start(self) -> None:
+        return None  # producers come and go with the partitions
+
+    async def stop(self) -> None:
+        await asyncio.gather(*(self.release(tp) for tp in list(self._producers)))
+
+    async def acquire(self, tp: TopicPartition) -> None:
+        """Take over `tp`'s transactional id: the previous owner's open transaction is
+        completed or aborted, and that owner can write no more."""
+        await self.release(tp)
+        producer = durable_producer(
+            self._bootstrap_servers, linger_ms=5, transactional_id=self.transactional_id(tp)
+        )
+        try:
+            await producer.start()  # InitProducerId: bumps the epoch, fencing the old owner
+        except BaseException:
+            await _close(producer)
+            raise
+        self._producers[tp] = producer
+
+    async def release(self, tp: TopicPartition) -> None:
+        producer = self._producers.pop(tp, None)
+        if producer is None:
+            return
+        if _in_transaction(producer):
+            # Abort rather than leave it to the transaction timeout: an open transaction
+            # holds back every read_committed consumer of the partitions it wrote to.
+            try:
+                await asyncio.wait_for(producer.abort_transaction(), CLOSE_TIMEOUT_S)
+            except (KafkaError, TimeoutError, AssertionError) as exc:
+                log.info(
+                    "could not abort the open transaction of %s (%s); the next owner "
+                    "or the transaction timeout will",
+                    self.transactional_id(tp),
+                    exc,
+                )
+        _retrieve_outcome(producer)
+        await _close(producer)
+
+    async def deliver(self, batches: Sequence[Batch]) -> dict[TopicPartition, Outcome]:
+        outcomes = await asyncio.gather(*(self._deliver(b) for b in batches))
+        return {b.tp: outcome for b, outcome in zip(batches, outcomes, strict=True)}
+
+    async def _deliver(self, batch: Batch) -> Outcome:
+        producer = self._producers.get(batch.tp)
+        if producer is None:
+            return Outcome.RETRY
+        what = f"transaction up to {_describe([batch])}"
+        try:
+            if _fenced(producer):
+                raise ProducerFenced()
+            await patiently(self._transact(producer, batch), self._interrupted, what)
+        except ProducerFenced:
+            log.warning("%s: another processor took over this partition; leaving it", what)
+            return Outcome.LOST
+        except (KafkaError, Abandoned, IllegalOperation, AssertionError) as exc:
+            # aiokafka reports some invalid transaction states as AssertionError.
+            log.warning(
+                "%s not committed (%s: %s); the partition resumes from its last commit",
+                what,
+                type(exc).__name__,
+                exc,
+            )
+            return Outcome.LOST if _fenced(producer) else Outcome.RETRY
+        return Outcome.COMMITTED
+
+    async def _transact(self, producer: AIOKafkaProducer, batch: Batch) -> None:
+        await producer.begin_transaction()
+        # aiokafka commits a transaction even if one of its writes failed, so every write
+        # is confirmed before the offsets join the transaction.
+        await _write(producer, batch.outputs)
+        await producer.send_offsets_to_transaction({batch.tp: batch.next_offset}, self._group_id)
+        await producer.commit_transaction()
+
+
+def _in_transaction(producer: AIOKafkaProducer) -> bool:
+    manager: Any = producer._txn_manager
+    return manager is not None and manager.state.name in {"IN_TRANSACTION", "ABORTABLE_ERROR"}
+
+
+def _retrieve_outcome(producer: AIOKafkaProducer) -> None:
+    """Look at how the producer's last transaction ended, so that a fenced producer's
+    failure is not reported again as an unretrieved exception when it is collected."""
+    waiter: Any = getattr(producer._txn_manager, "_transaction_waiter", None)
+    if waiter is not None and waiter.done():
+        _retrieve(waiter)
+
+
+def _stopped(producer: AIOKafkaProducer) -> BaseException | None:
+    """Why the producer's sender stopped, if it did: after that it delivers nothing."""
+    task: Any = producer._sender.sender_task
+    if task is None or not task.done() or task.cancelled():
+        return None
+    exception: BaseException | None = task.exception()
+    return exception
+
+
+def _fenced(producer: AIOKafkaProducer) -> bool:
+    """True once the producer's sender stopped because another producer took its id."""
+    return isinstance(_stopped(producer), ProducerFenced)
+
+
+async def _close(producer: AIOKafkaProducer) -> None:
+    try:
+        await asyncio.wait_for(producer.stop(), CLOSE_TIMEOUT_S)
+    except (KafkaError, TimeoutError) as exc:
+        log.info("producer did not close cleanly: %s", exc)
