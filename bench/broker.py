@@ -13,6 +13,7 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from fleetwire.kafka import raw_partitioner
 from fleetwire.provision import pipeline_topics
 from fleetwire.settings import Settings
 from fleetwire.topics import ensure_topics
@@ -96,6 +97,7 @@ async def preload(bootstrap: str, topic: str, records: Iterable[Record]) -> int:
         linger_ms=20,
         max_batch_size=1024 * 1024,
         max_request_size=8 * 1024 * 1024,
+        partitioner=raw_partitioner,  # where the ingress would have put them
     )
     await producer.start()
     written = 0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import zlib
+from collections.abc import Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -20,6 +22,28 @@ def max_record_bytes(max_body_bytes: int) -> int:
     answered 503 for ever. The topics are declared with the same limit (TopicLayout).
     """
     return max_body_bytes + RECORD_HEADROOM_BYTES
+
+
+def raw_partitioner(
+    key: bytes | None, all_partitions: Sequence[int], available: Sequence[int]
+) -> int:
+    """The partition of a raw record: CRC-32 of its key modulo the partition count.
+
+    Every producer that writes a raw topic (the ingress, and anything writing records back
+    to one, such as a replay of dead letters) must use this, so that all writes of one
+    delivery id land in the same partition, in order, for a given partition count. It
+    replaces Kafka's murmur2, whose pure-Python version in aiokafka costs more than
+    everything else about choosing where a record goes; raw topics are only written and
+    read by fleetwire, so no other client has to agree with it. A topic's partitions are
+    numbered 0..n-1, so the index is the partition.
+    """
+    # Every raw record has a key; were one missing, it would go to the first partition.
+    return zlib.crc32(key or b"") % len(all_partitions)
+
+
+def raw_producer(bootstrap_servers: str, **options: Any) -> AIOKafkaProducer:
+    """A durable producer for raw topics: the same partition for the same key, always."""
+    return durable_producer(bootstrap_servers, partitioner=raw_partitioner, **options)
 
 
 def durable_producer(bootstrap_servers: str, **options: Any) -> AIOKafkaProducer:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from prometheus_client import Counter, Gauge, Histogram
 
 UNKNOWN_SOURCE = "_unknown"
@@ -33,3 +35,23 @@ BODY_BYTES = Histogram(
     ["source"],
     buckets=(256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304),
 )
+
+
+# `labels()` takes a lock and builds a key on every call; the children of a source never
+# change, so each is looked up once per process. The label values are bounded (known
+# sources, a handful of statuses and outcomes), and so are these caches.
+
+
+@cache
+def requests(source: str, status: int) -> Counter:
+    return REQUESTS.labels(source, str(status))
+
+
+@cache
+def body_bytes(source: str) -> Histogram:
+    return BODY_BYTES.labels(source)
+
+
+@cache
+def publish_seconds(outcome: str) -> Histogram:
+    return PUBLISH_SECONDS.labels(outcome)

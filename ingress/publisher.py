@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Sequence
 
 from aiokafka import AIOKafkaProducer
@@ -15,11 +16,77 @@ from aiokafka.errors import (
 )
 
 from fleetwire.errors import PublishError
-from fleetwire.kafka import durable_producer, reachable
+from fleetwire.kafka import raw_producer, reachable
 
 log = logging.getLogger(__name__)
 
 RECONNECT_BACKOFF_S = (0.2, 0.5, 1.0, 2.0, 5.0)
+# How often overdue writes are looked for; they are cancelled this much before their
+# deadline at the earliest, never after it.
+SWEEP_INTERVAL_S = 0.05
+
+
+class Write:
+    """One watched write; its task marks it `done` once the write is over."""
+
+    __slots__ = ("cancelling", "deadline", "done", "expired", "task")
+
+    def __init__(self, task: asyncio.Task[object], deadline: float) -> None:
+        self.task = task
+        self.deadline = deadline
+        self.cancelling = task.cancelling()
+        self.done = False
+        self.expired = False
+
+    def timed_out(self) -> bool:
+        """On a CancelledError: was it this deadline, and nobody else, that cancelled?"""
+        return self.expired and self.task.uncancel() <= self.cancelling
+
+
+class Deadlines:
+    """Cancels the writes that outlive a timeout, all of them from one periodic sweep.
+
+    `asyncio.timeout` arms and disarms a timer of the event loop for every write, which
+    cost the ingress several microseconds per webhook; here a write is one entry in a
+    queue. All writes have the same timeout, so the queue is in deadline order and a sweep
+    only looks at its front. A write is cancelled between `timeout - interval` and
+    `timeout` after it started, so its answer still comes within the timeout.
+    """
+
+    def __init__(self, timeout_s: float, interval_s: float = SWEEP_INTERVAL_S) -> None:
+        self._interval = min(interval_s, timeout_s / 2)
+        self._budget = timeout_s - self._interval
+        self._pending: deque[Write] = deque()
+        self._sweeper: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._sweeper = asyncio.create_task(self._sweep_forever(), name="publish-deadlines")
+
+    def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
+
+    def watch(self) -> Write:
+        """Watch the current task's write; mark the result `done` once it is over."""
+        task = asyncio.current_task()
+        assert task is not None
+        write = Write(task, asyncio.get_running_loop().time() + self._budget)
+        self._pending.append(write)
+        return write
+
+    async def _sweep_forever(self) -> None:
+        loop = asyncio.get_running_loop()
+        pending = self._pending
+        while True:
+            await asyncio.sleep(self._interval)
+            now = loop.time()
+            while pending and (pending[0].done or pending[0].deadline <= now):
+                write = pending.popleft()
+                if not write.done:
+                    write.expired = True
+                    write.task.cancel()
+
 
 # After an outage the broker can refuse the idempotent producer's sequence for good (a
 # batch it never received was given up on): aiokafka then fails every later write with
@@ -42,8 +109,10 @@ class RawPublisher:
         self._producer: AIOKafkaProducer | None = None
         self._connecting: asyncio.Task[None] | None = None
         self._retiring: set[asyncio.Task[None]] = set()
+        self._deadlines = Deadlines(timeout_s)
 
     async def start(self, wait: bool = False) -> None:
+        self._deadlines.start()
         self._connecting = asyncio.create_task(self._connect(), name="kafka-connect")
         if wait:
             await asyncio.shield(self._connecting)
@@ -51,7 +120,7 @@ class RawPublisher:
     async def _connect(self) -> None:
         attempt = 0
         while True:
-            producer = durable_producer(self._bootstrap, max_request_size=self._max_record_bytes)
+            producer = raw_producer(self._bootstrap, max_request_size=self._max_record_bytes)
             try:
                 await producer.start()
             except Exception as exc:  # any start failure is retried
@@ -77,16 +146,20 @@ class RawPublisher:
         producer = self._producer
         if producer is None:
             raise PublishError("not connected to kafka yet")
+        write = self._deadlines.watch()
         try:
-            async with asyncio.timeout(self._timeout):
-                await producer.send_and_wait(topic, value=value, key=key, headers=list(headers))
-        except TimeoutError:
-            raise PublishError(f"kafka did not acknowledge within {self._timeout}s") from None
+            await producer.send_and_wait(topic, value=value, key=key, headers=list(headers))
+        except asyncio.CancelledError:
+            if write.timed_out():
+                raise PublishError(f"kafka did not acknowledge within {self._timeout}s") from None
+            raise
         except LOST_PRODUCER_STATE as exc:
             self._replace(producer, exc)
             raise PublishError(f"kafka write failed: {type(exc).__name__}: {exc}") from exc
         except Exception as exc:
             raise PublishError(f"kafka write failed: {type(exc).__name__}: {exc}") from exc
+        finally:
+            write.done = True
 
     def _replace(self, producer: AIOKafkaProducer, exc: Exception) -> None:
         """Retire a producer the broker no longer accepts and connect a new one."""
@@ -122,3 +195,4 @@ class RawPublisher:
             # stop() flushes what is still queued before closing.
             await self._producer.stop()
             self._producer = None
+        self._deadlines.stop()

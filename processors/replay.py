@@ -26,7 +26,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from fleetwire.errors import ConfigError, FleetwireError
-from fleetwire.kafka import durable_producer
+from fleetwire.kafka import raw_producer
 from fleetwire.settings import Settings
 from fleetwire.topics import TopicNames
 from processors.dead_letter import DeadLetter, Selection
@@ -67,7 +67,9 @@ async def replay(
     summary = Summary()
     producer = None
     if not dry_run:
-        producer = durable_producer(
+        # Raw topics are partitioned by raw_partitioner: a replayed delivery joins the
+        # partition of its delivery id, as every write of the ingress does.
+        producer = raw_producer(
             settings.bootstrap_servers, transactional_id=f"{settings.topic_prefix}.replay"
         )
         await producer.start()  # fences a replay still running elsewhere

@@ -92,6 +92,20 @@ async def test_a_body_at_the_limit_is_published_byte_for_byte(ingress: Ingress) 
     assert dict(record.headers)["content-type"] == b"text/plain"
 
 
+async def test_a_body_that_arrives_in_pieces_is_published_whole(ingress: Ingress) -> None:
+    pieces = [b'{"trip": ', b'"a"', b', "n": 1}']
+
+    async def trickle() -> AsyncIterator[bytes]:  # chunked, still arriving when handled
+        for piece in pieces:
+            yield piece
+            await asyncio.sleep(0.05)
+
+    body = b"".join(pieces)
+    assert (await post(f"{ingress.url}/zubie", trickle(), zubie_headers(body)))[0] == 200
+    [record] = await read_all(f"{ingress.prefix}.raw.zubie", expect=1, timeout=3)
+    assert record.value == body
+
+
 async def test_bodies_over_the_limit_get_413_however_they_are_sent(ingress: Ingress) -> None:
     body = b"x" * (LIMIT + 1)
     before = requests("zubie", "413")

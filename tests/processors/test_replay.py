@@ -72,6 +72,10 @@ async def test_replay_re_drives_a_dead_letter_once_after_the_fix(
     assert len(raws) == 3
     [replayed] = [r for r in raws if "fleetwire-replay-of" in dict(r.headers)]
     assert (replayed.key, replayed.value) == (ended.key, ended.value)
+    # In the partition of its delivery id, behind the delivery it replays.
+    [original] = [r for r in raws if r.key == ended.key and r is not replayed]
+    assert replayed.partition == original.partition
+    assert replayed.offset > original.offset
     assert dict(replayed.headers)["fleetwire-replay-of"] == ref.encode()
     assert [(k, v) for k, v in replayed.headers if k != "fleetwire-replay-of"] == ended.headers
 
