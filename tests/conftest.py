@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import logging
+import os
 import re
 import uuid
+from collections.abc import Iterator
 
 import pytest
 
@@ -12,10 +16,16 @@ from fleetwire.kafka import reachable
 from tests.support.kafka import BOOTSTRAP
 
 RUN_ID = uuid.uuid4().hex[:8]
+MAX_TEST_NAME_CHARS = 60
+# Set to keep a run's topics for a look afterwards; by default they are deleted, since a
+# broker that keeps every run's partitions runs out of file descriptors after a few runs.
+KEEP_TOPICS = "FLEETWIRE_TEST_KEEP_TOPICS"
+
+log = logging.getLogger(__name__)
 
 
 @pytest.fixture(scope="session")
-def kafka() -> str:
+def kafka() -> Iterator[str]:
     """The bootstrap address of a broker that answers; fails clearly when there is none."""
     from aiokafka import AIOKafkaClient
 
@@ -35,11 +45,31 @@ def kafka() -> str:
             f"no Kafka broker at {BOOTSTRAP}: run the suite with `make test`, "
             "which starts the local broker"
         )
-    return BOOTSTRAP
+    yield BOOTSTRAP
+    if not os.environ.get(KEEP_TOPICS):
+        asyncio.run(_delete_run_topics())
+
+
+async def _delete_run_topics() -> None:
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
+    try:
+        await admin.start()
+        ours = [t for t in await admin.list_topics() if t.startswith(f"t{RUN_ID}.")]
+        for start in range(0, len(ours), 200):
+            await admin.delete_topics(ours[start : start + 200])
+    except Exception as exc:  # cleaning up must not turn a passing run into a failure
+        log.warning("could not delete this run's topics: %s", exc)
+    finally:
+        await admin.close()
 
 
 @pytest.fixture
 def prefix(request: pytest.FixtureRequest) -> str:
     """A topic prefix unique to this test run and test, so reruns never see old records."""
-    name = re.sub(r"[^A-Za-z0-9.-]+", "-", request.node.name)[:60].strip("-")
+    name = re.sub(r"[^A-Za-z0-9.-]+", "-", request.node.name).strip("-")
+    if len(name) > MAX_TEST_NAME_CHARS:  # keep long names of different tests apart
+        digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+        name = f"{name[: MAX_TEST_NAME_CHARS - 9].strip('-')}-{digest}"
     return f"t{RUN_ID}.{name}"
