@@ -9,7 +9,7 @@ if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
     started_here=1
   fi
   deploy/kafka/broker.sh start
-  export KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092
+  export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:${KAFKA_PORT:-9092}"
 fi
 stop_broker() {
   if [ "$started_here" = 1 ]; then deploy/kafka/broker.sh stop; fi
