@@ -2,31 +2,38 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
 from fleetwire.errors import RejectedRecord
 
-# Seven or more fractional digits (.NET's ticks) are cut to microseconds, which is all
-# Python's datetime holds.
-_FRACTION = re.compile(r"(\.\d{6})\d+")
 MIN_YEAR = 2000  # earlier years are clock or sample errors (ZF shows a 1970 batch time)
 MAX_YEAR = 2100
 
 
 def format_utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + (
-        f"{moment.microsecond // 1000:03d}Z"
-    )
+    """`YYYY-MM-DDTHH:MM:SS.mmmZ`; isoformat pads the year to four digits, so the first
+    23 characters are always the time to the millisecond (and it is several times
+    cheaper than strftime, which every event pays)."""
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="milliseconds")[:23] + "Z"
 
 
 def parse_iso(text: str, field: str, assume_utc: bool = True) -> datetime:
-    """Parse ISO 8601 with any offset, `Z`, long fractions; a missing zone means UTC."""
-    cleaned = _FRACTION.sub(r"\1", text.strip())
+    """Parse ISO 8601 with any offset, `Z`, long fractions; a missing zone means UTC.
+
+    Python 3.11's `fromisoformat` takes all of these itself, including the seven
+    fractional digits of .NET's ticks (cut to the microseconds a datetime holds).
+    """
     try:
-        moment = datetime.fromisoformat(cleaned)
+        moment = datetime.fromisoformat(text)
     except ValueError:
-        raise RejectedRecord("invalid-time", f"{field}: {text!r} is not an ISO 8601 time") from None
+        try:
+            moment = datetime.fromisoformat(text.strip())
+        except ValueError:
+            raise RejectedRecord(
+                "invalid-time", f"{field}: {text!r} is not an ISO 8601 time"
+            ) from None
     if moment.tzinfo is None:
         if not assume_utc:
             raise RejectedRecord("invalid-time", f"{field}: {text!r} has no time zone")

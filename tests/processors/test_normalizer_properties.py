@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from fleetwire.errors import RejectedRecord
-from processors.event import event_id
+from processors.event import ID_NAMESPACE, event_id
 from processors.record import RawRecord
 from processors.registry import NORMALIZERS
 from schemas.canonical import CanonicalEvent
@@ -182,3 +183,12 @@ def test_the_same_delivery_always_yields_the_same_ids(
     assert len(set(ids)) == len(ids)
     if other != key:
         assert set(ids).isdisjoint(ids_or_rejection(provider, body, other))
+
+
+_UTF8_TEXT = st.text(st.characters(blacklist_categories=("Cs",)))
+
+
+@given(_UTF8_TEXT, _UTF8_TEXT, st.integers(min_value=0, max_value=10**6))
+def test_event_id_is_the_rfc4122_name_based_uuid(source: str, key: str, index: int) -> None:
+    raw = RawRecord("zubie", source, key, b"{}", {}, "")
+    assert event_id(raw, index) == str(uuid.uuid5(ID_NAMESPACE, f"{source}\x1f{key}\x1f{index}"))

@@ -48,3 +48,26 @@ def test_any_offset_converts_to_the_same_instant(moment: datetime, minutes: int)
 def test_times_at_the_edge_of_datetime_are_rejected_not_crashed(text: str) -> None:
     with pytest.raises(RejectedRecord, match="outside"):
         parse_iso(text, "t")
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1, 1, 2),
+        max_value=datetime(9999, 12, 30),
+        timezones=st.sampled_from([UTC, timezone(timedelta(hours=5, minutes=30)), UTC]),
+    )
+)
+def test_format_utc_is_the_millisecond_rfc3339_form(moment: datetime) -> None:
+    in_utc = moment.astimezone(UTC)
+    expected = in_utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{in_utc.microsecond // 1000:03d}Z"
+    # strftime leaves years below 1000 unpadded on some platforms; RFC 3339 pads them.
+    expected = f"{in_utc.year:04d}{expected[expected.index('-') :]}"
+    assert format_utc(moment) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2024-05-01T10:00:00.1234567Z", " 2024-05-01T10:00:00.1234567Z\n", "20240501T100000.1234567Z"],
+)
+def test_seven_digit_fractions_are_cut_to_microseconds(text: str) -> None:
+    assert parse_iso(text, "t") == datetime(2024, 5, 1, 10, 0, 0, 123456, tzinfo=UTC)
