@@ -29,10 +29,10 @@ from typing import Any, Protocol, TypeVar
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import IllegalOperation, KafkaError, ProducerFenced
 
-from fleetwire.kafka import durable_producer
+from fleetwire.kafka import durable_producer, max_record_bytes
 from fleetwire.logs import record_ref
 from processors.batch import Batch
-from processors.output import OutRecord
+from processors.writer import Writer, retrieve
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,9 @@ Interrupted = Callable[[], bool]
 PATIENCE_S = 1.0  # how often a long wait checks whether it should give up
 WARN_AFTER_S = 10.0
 CLOSE_TIMEOUT_S = 5.0
+# A dead letter carries the raw body whole: the producer must take the largest record a
+# raw topic can hold, or that dead letter would be refused on every retry, for ever.
+DEFAULT_MAX_RECORD_BYTES = max_record_bytes(1_048_576)
 
 
 class Outcome(enum.Enum):
@@ -84,42 +87,29 @@ async def patiently(work: Awaitable[T], interrupted: Interrupted, what: str) -> 
             log.warning("%s: no answer from Kafka for %.0fs; still waiting", what, waited)
 
 
-async def _write(producer: AIOKafkaProducer, outputs: Sequence[OutRecord]) -> None:
-    """Send every output and wait for all acknowledgements; raise the first failure."""
-    futures: list[asyncio.Future[Any]] = []
-    try:
-        for o in outputs:
-            futures.append(
-                await producer.send(o.topic, value=o.value, key=o.key, headers=o.headers)
-            )
-    finally:
-        # If this attempt stops half-way (producer fenced, batch abandoned), the writes
-        # already queued still fail or succeed later: look at each outcome, quietly.
-        for future in futures:
-            future.add_done_callback(_retrieve)
-    results = await asyncio.gather(*futures, return_exceptions=True)
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-
-
-def _retrieve(future: asyncio.Future[Any]) -> None:
-    if not future.cancelled():
-        future.exception()
-
-
 def _describe(batches: Sequence[Batch]) -> str:
     return ", ".join(record_ref(b.tp.topic, b.tp.partition, b.next_offset - 1) for b in batches)
 
 
 class AtLeastOnce:
     def __init__(
-        self, bootstrap_servers: str, consumer: AIOKafkaConsumer, interrupted: Interrupted
+        self,
+        bootstrap_servers: str,
+        consumer: AIOKafkaConsumer,
+        interrupted: Interrupted,
+        max_request_size: int = DEFAULT_MAX_RECORD_BYTES,
     ) -> None:
         self._bootstrap_servers = bootstrap_servers
         self._consumer = consumer
         self._interrupted = interrupted
-        self._producer = durable_producer(bootstrap_servers, linger_ms=5)
+        self._max_request_size = max_request_size
+        self._producer = self._new_producer()
+        self._writer = Writer()
+
+    def _new_producer(self) -> AIOKafkaProducer:
+        return durable_producer(
+            self._bootstrap_servers, linger_ms=5, max_request_size=self._max_request_size
+        )
 
     async def start(self) -> None:
         await self._producer.start()
@@ -140,7 +130,7 @@ class AtLeastOnce:
             if _stopped(self._producer):
                 await self._renew()
             await patiently(
-                _write(self._producer, outputs),
+                self._writer.write(self._producer, outputs),
                 self._interrupted,
                 f"writing {len(outputs)} records",
             )
@@ -162,16 +152,24 @@ class AtLeastOnce:
         after a refused write): it would refuse every write from now on."""
         log.warning("the producer stopped (%s); starting a new one", _stopped(self._producer))
         await _close(self._producer)
-        self._producer = durable_producer(self._bootstrap_servers, linger_ms=5)
+        self._producer = self._new_producer()
         await self._producer.start()
 
 
 class Transactional:
-    def __init__(self, bootstrap_servers: str, group_id: str, interrupted: Interrupted) -> None:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        group_id: str,
+        interrupted: Interrupted,
+        max_request_size: int = DEFAULT_MAX_RECORD_BYTES,
+    ) -> None:
         self._bootstrap_servers = bootstrap_servers
         self._group_id = group_id
         self._interrupted = interrupted
+        self._max_request_size = max_request_size
         self._producers: dict[TopicPartition, AIOKafkaProducer] = {}
+        self._writer = Writer()
 
     def transactional_id(self, tp: TopicPartition) -> str:
         return f"{self._group_id}.{tp.topic}.{tp.partition}"
@@ -187,7 +185,10 @@ class Transactional:
         completed or aborted, and that owner can write no more."""
         await self.release(tp)
         producer = durable_producer(
-            self._bootstrap_servers, linger_ms=5, transactional_id=self.transactional_id(tp)
+            self._bootstrap_servers,
+            linger_ms=5,
+            max_request_size=self._max_request_size,
+            transactional_id=self.transactional_id(tp),
         )
         try:
             await producer.start()  # InitProducerId: bumps the epoch, fencing the old owner
@@ -246,7 +247,7 @@ class Transactional:
         await producer.begin_transaction()
         # aiokafka commits a transaction even if one of its writes failed, so every write
         # is confirmed before the offsets join the transaction.
-        await _write(producer, batch.outputs)
+        await self._writer.write(producer, batch.outputs)
         await producer.send_offsets_to_transaction({batch.tp: batch.next_offset}, self._group_id)
         await producer.commit_transaction()
 
@@ -261,7 +262,7 @@ def _retrieve_outcome(producer: AIOKafkaProducer) -> None:
     failure is not reported again as an unretrieved exception when it is collected."""
     waiter: Any = getattr(producer._txn_manager, "_transaction_waiter", None)
     if waiter is not None and waiter.done():
-        _retrieve(waiter)
+        retrieve(waiter)
 
 
 def _stopped(producer: AIOKafkaProducer) -> BaseException | None:

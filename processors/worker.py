@@ -17,7 +17,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 
-from fleetwire.kafka import reachable
+from fleetwire.kafka import max_record_bytes, reachable
 from fleetwire.settings import Delivery as DeliveryMode
 from fleetwire.settings import Settings
 from fleetwire.topics import TopicNames
@@ -75,11 +75,17 @@ class Worker:
         self._delivery: Delivery
         if settings.delivery is DeliveryMode.EXACTLY_ONCE:
             self._delivery = Transactional(
-                settings.bootstrap_servers, group_id(settings.topic_prefix), self._interrupted
+                settings.bootstrap_servers,
+                group_id(settings.topic_prefix),
+                self._interrupted,
+                max_record_bytes(settings.max_body_bytes),
             )
         else:
             self._delivery = AtLeastOnce(
-                settings.bootstrap_servers, self._consumer, self._interrupted
+                settings.bootstrap_servers,
+                self._consumer,
+                self._interrupted,
+                max_record_bytes(settings.max_body_bytes),
             )
         self._partitions = Partitions(self._consumer, self._delivery, self._interrupted)
         self._mode = settings.delivery

@@ -77,3 +77,25 @@ async def test_the_same_delivery_twice_yields_one_canonical_event(
     assert {e["id"] for e in canonical if e["source"] == "/fleetwire/zubie-main"} == {
         first.expected_id()
     }
+
+
+async def test_the_largest_body_the_ingress_takes_can_be_dead_lettered(
+    kafka: str, prefix: str, tmp_path: Path
+) -> None:
+    # A dead letter carries the body whole: over the producer's default 1 MB request
+    # limit, it would be refused on every retry and hold its partition for ever.
+    env = provision(prefix, tmp_path)
+    raw_topic = f"{prefix}.raw.zubie"
+    huge = raw(b"[" * 1_048_576)  # FLEETWIRE_MAX_BODY_BYTES, the default
+    await produce(raw_topic, [huge, raw(trip(1))], partition=0)
+
+    processor = start(env, tmp_path, "processor", "at-least-once")
+    try:
+        await until(lambda: processed(prefix, raw_topic), 30, "the partition to be processed")
+    finally:
+        assert processor.service.stop() == 0, processor.service.output()
+
+    [dead] = await read_to_end(f"{prefix}.dlq.zubie")
+    assert dead.value == huge.value
+    assert dict(dead.headers)["fleetwire-error-kind"] == b"invalid-json"
+    assert len(await read_to_end(f"{prefix}.canonical.trips")) == 1

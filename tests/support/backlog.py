@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaProducer
 
-from fleetwire.kafka import raw_partitioner
+from fleetwire.kafka import max_record_bytes, raw_partitioner
 from processors.event import event_id
 from processors.record import RawRecord
 from tests.support.kafka import BOOTSTRAP
@@ -65,6 +65,7 @@ async def produce(topic: str, records: Sequence[Raw], partition: int | None = No
         enable_idempotence=True,
         linger_ms=5,
         max_batch_size=512 * 1024,
+        max_request_size=max_record_bytes(1_048_576),  # bodies as large as the ingress takes
         partitioner=raw_partitioner,  # where the ingress would have put them
     )
     await producer.start()
