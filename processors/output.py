@@ -7,7 +7,6 @@ the raw body unchanged and the reason. Nothing here touches Kafka.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -83,7 +82,7 @@ class Transformer:
             ]
         outputs = [self.canonical(ev) for ev in events]
         for ev, out in zip(events, outputs, strict=True):
-            path = _LONG_DIGITS.search(out.value) and _beyond_64_bits(
+            path = _has_long_digit_run(out.value) and _beyond_64_bits(
                 msgspec.json.decode(out.value)
             )
             if path:
@@ -149,8 +148,15 @@ _DLQ_HEADERS = frozenset(
 # Provider structs pass integers of any size through (msgspec reads them all), but
 # most consumers of the canonical topics (JSON Schema int64, Java long, JavaScript)
 # cannot. 2**63 has 19 digits: only an event with a run of 20 is looked at in detail.
-_LONG_DIGITS = re.compile(rb"\d{20}")
+# Mapping every digit to "0" and everything else to " " and then looking for twenty "0"s
+# is ten times cheaper than the regular expression `\d{20}`, which every event pays.
+_DIGITS_AS_ZEROS = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
+_LONG_RUN = b"0" * 20
 _INT64 = 1 << 63
+
+
+def _has_long_digit_run(value: bytes) -> bool:
+    return _LONG_RUN in value.translate(_DIGITS_AS_ZEROS)
 
 
 def _beyond_64_bits(value: Any, path: str = "") -> str | None:

@@ -9,6 +9,8 @@ common but optional, so it is not required. Every reported VIN is kept in
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 _ALLOWED = frozenset("0123456789ABCDEFGHJKLMNPRSTUVWXYZ")
 _VALUES = {
     **{str(d): d for d in range(10)},
@@ -36,6 +38,8 @@ def check_digit(vin: str) -> str:
     return "X" if remainder == 10 else str(remainder)
 
 
+# A fleet reports the same few thousand VINs over and over.
+@lru_cache(maxsize=65_536)
 def is_valid_vin(vin: str | None) -> bool:
     if vin is None or len(vin) != 17 or not set(vin) <= _ALLOWED:
         return False

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -157,12 +158,13 @@ class Worker:
 
 
 def _observe(batch: Batch) -> None:
-    """Count what a committed batch wrote."""
-    for out in batch.outputs:
-        if out.event_type is not None:
-            metrics.PRODUCED.labels(out.event_type).inc()
-        else:
-            metrics.DEAD_LETTERED.labels(batch.provider, out.error_kind or "unknown").inc()
+    """Count what a committed batch wrote: once per label, not once per record."""
+    produced = Counter(out.event_type for out in batch.outputs if out.event_type is not None)
+    for event_type, count in produced.items():
+        metrics.PRODUCED.labels(event_type).inc(count)
+    dead = Counter(out.error_kind or "unknown" for out in batch.outputs if out.event_type is None)
+    for kind, count in dead.items():
+        metrics.DEAD_LETTERED.labels(batch.provider, kind).inc(count)
     if batch.duplicates:
         metrics.DUPLICATES.labels(batch.provider).inc(batch.duplicates)
     now = time.time()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
@@ -9,7 +10,7 @@ from hypothesis import strategies as st
 
 from fleetwire.topics import TopicNames
 from processors.dead_letter import DeadLetter, Selection
-from processors.output import InRecord, Transformer
+from processors.output import InRecord, Transformer, _has_long_digit_run
 from processors.registry import NORMALIZERS
 from tests.support.backlog import raw
 from tests.support.samples import sample
@@ -93,3 +94,8 @@ def test_a_dead_letter_without_a_time_is_outside_every_time_range() -> None:
     timeless = DeadLetter("p.dlq.zubie", 0, 1, b"k", b"v", [])
     assert not Selection(since=BASE).matches(timeless)
     assert not Selection(until=BASE).matches(timeless)
+
+
+@given(st.binary(max_size=200) | st.from_regex(rb"[0-9a ]{0,60}", fullmatch=True))
+def test_the_long_digit_check_finds_exactly_runs_of_twenty_digits(value: bytes) -> None:
+    assert _has_long_digit_run(value) == bool(re.search(rb"[0-9]{20}", value))
