@@ -72,11 +72,12 @@ def plan(
 def delivery_key(record: InRecord) -> DeliveryKey | None:
     if not record.key:
         return None  # nothing identifies the delivery; never suppress it
-    return (record.topic, _header(record.headers, "fleetwire-source") or "", record.key)
+    source, _ = _source_and_received(record.headers)
+    return (record.topic, source or "", record.key)
 
 
 def received_at(headers: Sequence[tuple[str, bytes]]) -> float | None:
-    value = _header(headers, "fleetwire-received-at")
+    _, value = _source_and_received(headers)
     if value is None:
         return None
     try:
@@ -85,8 +86,13 @@ def received_at(headers: Sequence[tuple[str, bytes]]) -> float | None:
         return None
 
 
-def _header(headers: Sequence[tuple[str, bytes]], name: str) -> str | None:
+def _source_and_received(headers: Sequence[tuple[str, bytes]]) -> tuple[str | None, str | None]:
+    """The two headers planning needs (the first of each), found in one pass over them."""
+    source = received = None
     for key, value in headers:
-        if key.lower() == name:
-            return value.decode("utf-8", "replace")
-    return None
+        name = key.lower()
+        if name == "fleetwire-source" and source is None:
+            source = value.decode("utf-8", "replace")
+        elif name == "fleetwire-received-at" and received is None:
+            received = value.decode("utf-8", "replace")
+    return source, received

@@ -75,7 +75,9 @@ def _event_name(body: bytes) -> str | None:
 
 def _subject(data: c.EventData) -> str:
     """A valid VIN wins whatever the fallback; without one, the first id present keys it."""
-    kind, ident = next(((k, i) for k, i in _fallback_ids(data) if i), ("vehicle", None))
+    kind, ident = "vehicle", None
+    if not data.vehicle.vin_valid:  # the usual case needs no fallback: skip looking for one
+        kind, ident = next(((k, i) for k, i in _fallback_ids(data) if i), (kind, ident))
     return event.subject(PROVIDER, data.vehicle, kind, ident)
 
 
