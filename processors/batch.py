@@ -51,7 +51,8 @@ def plan(
         record = InRecord(
             tp.topic, tp.partition, message.offset, message.key, message.value, message.headers
         )
-        key = delivery_key(record)
+        source, received_text = _source_and_received(record.headers)
+        key = (record.topic, source or "", record.key) if record.key else None
         if key is not None and (key in window or key in in_batch):
             batch.duplicates += 1
             batch.delivered.append(key)  # seen again: keep it in the window longer
@@ -63,7 +64,7 @@ def plan(
         if key is not None:
             in_batch.add(key)
             batch.delivered.append(key)
-        received = received_at(record.headers)
+        received = _epoch_s(received_text)
         if outputs and received is not None:
             batch.received_at.append(received)
     return batch
@@ -77,11 +78,14 @@ def delivery_key(record: InRecord) -> DeliveryKey | None:
 
 
 def received_at(headers: Sequence[tuple[str, bytes]]) -> float | None:
-    _, value = _source_and_received(headers)
-    if value is None:
+    return _epoch_s(_source_and_received(headers)[1])
+
+
+def _epoch_s(text: str | None) -> float | None:
+    if text is None:
         return None
     try:
-        return datetime.fromisoformat(value).timestamp()
+        return datetime.fromisoformat(text).timestamp()
     except ValueError:
         return None
 

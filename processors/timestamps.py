@@ -56,6 +56,8 @@ def from_epoch_s(value: float, field: str) -> datetime:
 
 
 def _sane(moment: datetime, field: str, text: str) -> datetime:
+    if MIN_YEAR < moment.year < MAX_YEAR:
+        return moment  # an offset moves a time by under a day: its UTC year is in range too
     try:
         year = moment.astimezone(UTC).year
     except OverflowError:  # year 1 or 9999 with an offset leaves datetime's range
