@@ -32,7 +32,25 @@ BATCH_SECONDS = Histogram(
 END_TO_END_SECONDS = Histogram(
     "fleetwire_processor_end_to_end_seconds",
     "Time from fleetwire-received-at (ingress) to the canonical write being acknowledged.",
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0),
+    # Up to an hour: after an outage, a backlog is worked off minutes after its receipt.
+    buckets=(
+        0.005,
+        0.01,
+        0.025,
+        0.05,
+        0.1,
+        0.25,
+        0.5,
+        1.0,
+        2.5,
+        5.0,
+        10.0,
+        30.0,
+        60.0,
+        300.0,
+        900.0,
+        3600.0,
+    ),
 )
 LAG = Gauge(
     "fleetwire_processor_consumer_lag_records",

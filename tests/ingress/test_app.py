@@ -174,17 +174,26 @@ async def test_unknown_sources_methods_and_paths_add_no_label_values(ingress: In
         }
 
     before = requests("_unknown", "404")
+    before_405 = requests("zubie", "405"), requests("_unknown", "405")
     async with aiohttp.ClientSession() as session:
         for name in ("nope", "zubie2", "../zubie"):
             async with session.post(f"{ingress.url}/{name}", data=b"{}") as response:
                 assert response.status == 404
         async with session.get(f"{ingress.url}/zubie") as response:
             assert response.status == 405
+            assert response.headers["Allow"] == "POST"
+        async with session.put(f"{ingress.url}/nope", data=b"{}") as response:
+            assert response.status == 405
         async with session.post(f"{ingress.url}/zubie/extra", data=b"{}") as response:
             assert response.status == 404
         async with session.post(str(ingress.server.make_url("/anything")), data=b"{}") as response:
             assert response.status == 404
-    assert requests("_unknown", "404") >= before + 2
+    # Every one is counted, under a known source or `_unknown`, never under the path.
+    assert requests("_unknown", "404") == before + 5
+    assert (requests("zubie", "405"), requests("_unknown", "405")) == (
+        before_405[0] + 1,
+        before_405[1] + 1,
+    )
     assert sources() <= {"_unknown", "azuga", "zf-scalar", "telematica", "zubie", "smartcar"}
 
 
