@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
 import re
 import subprocess
@@ -20,18 +21,23 @@ from fleetwire.topics import ensure_topics
 
 ROOT = Path(__file__).resolve().parent.parent
 BROKER_SCRIPT = ROOT / "deploy" / "kafka" / "broker.sh"
-LOCAL_BOOTSTRAP = "127.0.0.1:9092"
+LOCAL_BOOTSTRAP = f"127.0.0.1:{os.environ.get('KAFKA_PORT', '9092')}"
 PRELOAD_CHUNK = 5000
 
 Record = tuple[bytes, bytes, list[tuple[str, bytes]]]  # key, value, headers
 
 
 def bootstrap_servers() -> str:
-    """KAFKA_BOOTSTRAP_SERVERS when set; otherwise the local broker, started if needed."""
+    """KAFKA_BOOTSTRAP_SERVERS when set; otherwise the local broker, started if needed and
+    then stopped again when the run ends, as `make test` does."""
     configured = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "").strip()
     if configured:
         return configured
-    subprocess.run([str(BROKER_SCRIPT), "start"], check=True)  # noqa: S603 - our own script
+    script = str(BROKER_SCRIPT)
+    status = subprocess.run([script, "status"], capture_output=True, check=False)  # noqa: S603
+    subprocess.run([script, "start"], check=True)  # noqa: S603 - our own script
+    if status.returncode != 0:
+        atexit.register(subprocess.run, [script, "stop"], check=False)
     return LOCAL_BOOTSTRAP
 
 
