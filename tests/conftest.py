@@ -9,10 +9,12 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from fleetwire.kafka import reachable
+from tests.support.broker import PrivateBroker
 from tests.support.kafka import BOOTSTRAP
 
 RUN_ID = uuid.uuid4().hex[:8]
@@ -73,3 +75,14 @@ def prefix(request: pytest.FixtureRequest) -> str:
         digest = hashlib.sha256(name.encode()).hexdigest()[:8]
         name = f"{name[: MAX_TEST_NAME_CHARS - 9].strip('-')}-{digest}"
     return f"t{RUN_ID}.{name}"
+
+
+@pytest.fixture
+def private_broker(tmp_path: Path) -> Iterator[PrivateBroker]:
+    """A broker of the test's own, for tests that stop and start it (never the shared one)."""
+    broker = PrivateBroker(tmp_path / "kafka")
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()

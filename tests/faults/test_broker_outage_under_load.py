@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,16 +33,6 @@ RATE = 60.0
 CONCURRENCY = 64
 
 
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[PrivateBroker]:
-    broker = PrivateBroker(tmp_path / "kafka")
-    broker.start()
-    try:
-        yield broker
-    finally:
-        broker.stop()
-
-
 async def poll_readiness(url: str, seen: list[tuple[float, int]], stop: asyncio.Event) -> None:
     while not stop.is_set():
         seen.append((time.monotonic(), await asyncio.to_thread(http_status, url, 3)))
@@ -60,15 +49,15 @@ def phases(statuses: list[int]) -> list[int]:
 
 
 async def test_every_acknowledged_request_survives_a_broker_outage_under_load(
-    broker: PrivateBroker, prefix: str, tmp_path: Path
+    private_broker: PrivateBroker, prefix: str, tmp_path: Path
 ) -> None:
     topic = TopicNames(prefix).raw("zubie")
-    await ensure_topics(broker.bootstrap, [TopicLayout().spec(topic, 3, 24)])
+    await ensure_topics(private_broker.bootstrap, [TopicLayout().spec(topic, 3, 24)])
     ingress = start_ingress(
         prefix,
         tmp_path,
         write_sources(tmp_path),
-        KAFKA_BOOTSTRAP_SERVERS=broker.bootstrap,
+        KAFKA_BOOTSTRAP_SERVERS=private_broker.bootstrap,
         FLEETWIRE_PUBLISH_TIMEOUT=str(PUBLISH_TIMEOUT_S),
     )
     load = Load(f"{ingress.base}/webhooks/zubie", RATE, CONCURRENCY, CLIENT_TIMEOUT_S)
@@ -80,11 +69,11 @@ async def test_every_acknowledged_request_survives_a_broker_outage_under_load(
         sender = asyncio.create_task(load.run(lambda i: f"{prefix}-{i}"))
         await asyncio.sleep(3)
 
-        await asyncio.to_thread(broker.stop)
+        await asyncio.to_thread(private_broker.stop)
         down_at = time.monotonic()
         await asyncio.sleep(OUTAGE_S)
         up_from = time.monotonic()
-        await asyncio.to_thread(broker.start)
+        await asyncio.to_thread(private_broker.start)
         up_at = time.monotonic()
         # The ingress reconnects by itself: nobody restarts it.
         await wait_status(ingress.readyz, 200, timeout=60)
@@ -105,7 +94,7 @@ async def test_every_acknowledged_request_survives_a_broker_outage_under_load(
     during = [o for o in outcomes if down_at <= o.started and o.started + o.seconds <= up_from]
     records = await read_all(
         topic,
-        bootstrap=broker.bootstrap,
+        bootstrap=private_broker.bootstrap,
         until=lambda found: acknowledged <= {marker_of(r.value) for r in found},
         timeout=30,
     )

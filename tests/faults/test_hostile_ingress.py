@@ -37,6 +37,7 @@ from tests.faults.common import (
     zubie_body,
     zubie_signature,
 )
+from tests.support.ingress import AUTH_HEADER_NAMES
 from tests.support.kafka import read_all
 from tests.support.processes import environment, run
 
@@ -71,21 +72,6 @@ provider = "smartcar"
 secrets = ["faults-smartcar-token"]
 """
 SOURCE_NAMES = ("azuga", "zf-scalar", "telematica", "zubie", "smartcar")
-SIGNATURE_HEADERS = (
-    "Authorization",
-    "X-SCALAR-Signature",
-    "X-Webhook-Signature",
-    "svix-id",
-    "svix-timestamp",
-    "svix-signature",
-    "webhook-id",
-    "webhook-timestamp",
-    "webhook-signature",
-    "Zubie-Signature",
-    "SC-Signature",
-    "Content-Type",
-    "Content-Encoding",
-)
 
 
 @dataclass
@@ -188,7 +174,7 @@ header_values = st.one_of(
     st.binary(min_size=32, max_size=32).map(lambda raw: b"sha256=" + raw.hex().encode()),
 )
 header_names = st.one_of(
-    st.sampled_from([name.encode() for name in SIGNATURE_HEADERS]),
+    st.sampled_from([name.encode() for name in AUTH_HEADER_NAMES]),
     st.text("abcdefghijklmnopqrstuvwxyz-", min_size=1, max_size=20).map(str.encode),
 )
 

@@ -14,6 +14,7 @@ from fleetwire.errors import AuthenticationError
 from ingress.registry import VERIFIERS, verifier_for
 from ingress.sources import Secret, Source
 from ingress.verifier import Verifier
+from tests.support.ingress import AUTH_HEADER_NAMES
 
 WHSEC = "whsec_" + base64.b64encode(b"property test key").decode()
 
@@ -35,21 +36,6 @@ SOURCES = {
     "zubie": Source(name="zubie", provider="zubie", secrets=(Secret("s"),)),
     "smartcar": Source(name="smartcar", provider="smartcar", secrets=(Secret("s"),)),
 }
-HEADER_NAMES = [
-    "Authorization",
-    "X-Azuga-Key",
-    "X-SCALAR-Signature",
-    "X-Webhook-Signature",
-    "svix-id",
-    "svix-timestamp",
-    "svix-signature",
-    "webhook-id",
-    "webhook-timestamp",
-    "webhook-signature",
-    "Zubie-Signature",
-    "SC-Signature",
-    "Content-Type",
-]
 header_values = st.one_of(
     st.text(max_size=80),
     st.from_regex(r"(sha256=|v1,|v1a,|Basic |)[A-Za-z0-9+/=_-]{0,70}", fullmatch=True),
@@ -83,7 +69,7 @@ def attempt(verifier: Verifier, headers: CIMultiDict[str], body: bytes) -> None:
 @pytest.mark.parametrize("provider", sorted(SOURCES))
 @settings(max_examples=150, deadline=None)
 @given(
-    headers=st.lists(st.tuples(st.sampled_from(HEADER_NAMES), header_values), max_size=6),
+    headers=st.lists(st.tuples(st.sampled_from(AUTH_HEADER_NAMES), header_values), max_size=6),
     body=bodies,
 )
 def test_arbitrary_requests_only_ever_fail_authentication(

@@ -12,7 +12,6 @@ import hmac
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
@@ -27,16 +26,6 @@ from tests.support.samples import sample
 pytestmark = pytest.mark.kafka
 SECRET = "outage-secret"
 PUBLISH_TIMEOUT_S = 2.0
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[PrivateBroker]:
-    broker = PrivateBroker(tmp_path / "kafka")
-    broker.start()
-    try:
-        yield broker
-    finally:
-        broker.stop()
 
 
 def readiness(url: str) -> int:
@@ -70,16 +59,16 @@ async def post(url: str, body: bytes) -> tuple[int, dict[str, str], float]:
 
 
 async def test_a_stopped_broker_means_503_then_200_once_it_is_back(
-    broker: PrivateBroker, prefix: str, tmp_path: Path
+    private_broker: PrivateBroker, prefix: str, tmp_path: Path
 ) -> None:
     topic = TopicNames(prefix).raw("zubie")
-    await ensure_topics(broker.bootstrap, [TopicLayout().spec(topic, 1, 24)])
+    await ensure_topics(private_broker.bootstrap, [TopicLayout().spec(topic, 1, 24)])
     sources = tmp_path / "sources.toml"
     sources.write_text(f'[[sources]]\nname = "zubie"\nprovider = "zubie"\nsecrets = ["{SECRET}"]\n')
     port, admin = free_port(), free_port()
     env = {
         **environment(prefix, sources),
-        "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
+        "KAFKA_BOOTSTRAP_SERVERS": private_broker.bootstrap,
         "FLEETWIRE_HTTP_PORT": str(port),
         "FLEETWIRE_ADMIN_PORT": str(admin),
         "FLEETWIRE_PUBLISH_TIMEOUT": str(PUBLISH_TIMEOUT_S),
@@ -92,7 +81,7 @@ async def test_a_stopped_broker_means_503_then_200_once_it_is_back(
         before = sample("zubie", "trip_start")
         assert (await post(url, before))[0] == 200
 
-        broker.stop()
+        private_broker.stop()
         await wait_readiness(ready, 503)
         during = sample("zubie", "trip_end")
         status, headers, _ = await post(url, during)
@@ -102,13 +91,13 @@ async def test_a_stopped_broker_means_503_then_200_once_it_is_back(
         status, headers, _ = await post(url, sample("zubie", "trip_tagged"))
         assert status == 503
 
-        broker.start()
+        private_broker.start()
         await wait_readiness(ready, 200)
         # The provider's retry of the refused delivery now succeeds.
         assert (await post(url, during))[0] == 200
         records = await read_all(
             topic,
-            bootstrap=broker.bootstrap,
+            bootstrap=private_broker.bootstrap,
             until=lambda found: during in [r.value for r in found],
             timeout=20,
         )

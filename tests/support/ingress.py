@@ -10,6 +10,23 @@ from ingress.app import IngressConfig
 from ingress.registry import VERIFIERS, verifier_for
 from ingress.sources import Secret, Source
 
+# Every header some verifier reads: what fuzzers of the ingress draw header names from.
+AUTH_HEADER_NAMES = (
+    "Authorization",
+    "X-Azuga-Key",
+    "X-SCALAR-Signature",
+    "X-Webhook-Signature",
+    "svix-id",
+    "svix-timestamp",
+    "svix-signature",
+    "webhook-id",
+    "webhook-timestamp",
+    "webhook-signature",
+    "Zubie-Signature",
+    "SC-Signature",
+    "Content-Type",
+    "Content-Encoding",
+)
 WHSEC = "whsec_" + base64.b64encode(b"in-process test key").decode()
 
 SOURCES: Mapping[str, Source] = {
