@@ -6,7 +6,7 @@ records, the offset to commit and the bookkeeping to apply once the batch is com
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,6 +15,7 @@ from aiokafka import TopicPartition
 
 from processors.dedup import DedupWindow, DeliveryKey
 from processors.output import InRecord, OutRecord, Transformer
+from processors.record import RawRecord
 
 
 @dataclass
@@ -49,36 +50,37 @@ def plan(
     in_batch: set[DeliveryKey] = set()
     for message in messages:
         record = InRecord(
-            tp.topic, tp.partition, message.offset, message.key, message.value, message.headers
+            topic=tp.topic,
+            partition=tp.partition,
+            offset=message.offset,
+            key=message.key,
+            value=message.value,
+            headers=message.headers,
         )
-        source, received_text = _source_and_received(record.headers)
-        key = (record.topic, source or "", record.key) if record.key else None
+        raw = RawRecord.from_kafka(provider, record.key, record.value, record.headers)
+        key = delivery_key(record.topic, record.key, raw.headers)
         if key is not None and (key in window or key in in_batch):
             batch.duplicates += 1
             batch.delivered.append(key)  # seen again: keep it in the window longer
             continue
-        outputs = transformer.transform(provider, record)
+        outputs = transformer.transform(provider, record, raw)
         batch.outputs.extend(outputs)
         if any(o.event_type is None for o in outputs):
             continue  # dead-lettered: a retry or a replay must be processed again
         if key is not None:
             in_batch.add(key)
             batch.delivered.append(key)
-        received = _epoch_s(received_text)
+        received = _epoch_s(raw.received_at)
         if outputs and received is not None:
             batch.received_at.append(received)
     return batch
 
 
-def delivery_key(record: InRecord) -> DeliveryKey | None:
-    if not record.key:
+def delivery_key(topic: str, key: bytes | None, headers: Mapping[str, str]) -> DeliveryKey | None:
+    """What identifies a delivery across retries: its raw topic, source and delivery id."""
+    if not key:
         return None  # nothing identifies the delivery; never suppress it
-    source, _ = _source_and_received(record.headers)
-    return (record.topic, source or "", record.key)
-
-
-def received_at(headers: Sequence[tuple[str, bytes]]) -> float | None:
-    return _epoch_s(_source_and_received(headers)[1])
+    return (topic, headers.get("fleetwire-source", ""), key)
 
 
 def _epoch_s(text: str | None) -> float | None:
@@ -88,15 +90,3 @@ def _epoch_s(text: str | None) -> float | None:
         return datetime.fromisoformat(text).timestamp()
     except ValueError:
         return None
-
-
-def _source_and_received(headers: Sequence[tuple[str, bytes]]) -> tuple[str | None, str | None]:
-    """The two headers planning needs (the first of each), found in one pass over them."""
-    source = received = None
-    for key, value in headers:
-        name = key.lower()
-        if name == "fleetwire-source" and source is None:
-            source = value.decode("utf-8", "replace")
-        elif name == "fleetwire-received-at" and received is None:
-            received = value.decode("utf-8", "replace")
-    return source, received

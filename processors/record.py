@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 
-@dataclass(frozen=True)
-class RawRecord:
+class RawRecord(msgspec.Struct, frozen=True, kw_only=True):
     provider: str
     source: str
     key: str  # the delivery id (or the body's SHA-256), the same on every retry

@@ -50,7 +50,9 @@ def chosen_cases() -> list[Case]:
 
 
 def raw_record(provider: str, key: str, body: bytes) -> RawRecord:
-    return RawRecord(provider, provider, key, body, {}, RECEIVED_AT)
+    return RawRecord(
+        provider=provider, source=provider, key=key, body=body, headers={}, received_at=RECEIVED_AT
+    )
 
 
 def ids(records: list[Any]) -> set[str]:
@@ -134,7 +136,15 @@ async def test_hostile_records_are_dead_lettered_and_the_processor_goes_on(
                 topics.raw(provider), body, key=key, headers=ingress_headers(sentinel)
             )
             [out] = transformer.transform(
-                provider, InRecord("", 0, 0, key, body, ingress_headers(sentinel))
+                provider,
+                InRecord(
+                    topic="",
+                    partition=0,
+                    offset=0,
+                    key=key,
+                    value=body,
+                    headers=ingress_headers(sentinel),
+                ),
             )[:1]
             assert out.error_kind is None, dict(out.headers)
             sentinels[provider] = (out.topic, json.loads(out.value)["id"])

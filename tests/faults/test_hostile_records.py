@@ -54,7 +54,14 @@ def test_every_hostile_record_is_normalized_or_dead_lettered_with_a_reason(
     caplog.set_level(logging.CRITICAL)  # tens of thousands of dead-letter lines
     for offset, case in enumerate(every_case()):
         headers = [("fleetwire-source", case.provider.encode())]
-        message = InRecord(f"hostile.raw.{case.provider}", 0, offset, b"key", case.body, headers)
+        message = InRecord(
+            topic=f"hostile.raw.{case.provider}",
+            partition=0,
+            offset=offset,
+            key=b"key",
+            value=case.body,
+            headers=headers,
+        )
         outputs = transformer.transform(case.provider, message)
         dead = [out for out in outputs if out.error_kind is not None]
         outcomes["dead-lettered" if dead else "normalized"] += 1

@@ -10,7 +10,7 @@ from aiokafka import TopicPartition
 from fleetwire.topics import TopicNames
 from processors.batch import delivery_key, plan
 from processors.dedup import DedupWindow
-from processors.output import InRecord, Transformer
+from processors.output import Transformer
 from processors.registry import NORMALIZERS
 from tests.support.backlog import Raw, raw, trip
 from tests.support.samples import sample
@@ -97,6 +97,6 @@ def test_a_dead_lettered_delivery_is_not_remembered() -> None:
 def test_a_record_without_a_key_is_never_suppressed() -> None:
     body = trip(1)
     keyless = Raw(b"", body, raw(body).headers)
-    assert delivery_key(InRecord(TP.topic, 0, 0, b"", body, [])) is None
+    assert delivery_key(TP.topic, b"", {"fleetwire-source": "zubie-main"}) is None
     batch = plan(TRANSFORMER, DedupWindow(10), "zubie", TP, messages(keyless, keyless))
     assert len(trip_ids(batch.outputs)) == 2

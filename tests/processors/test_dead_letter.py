@@ -22,7 +22,14 @@ ORIGINAL = raw(sample("zubie", "trip_over_speeding.invalid"))
 def dead_letter(kind: str = "invalid-json", failed_at: datetime | None = None) -> DeadLetter:
     """A dead letter as the processor writes it, for a record the ingress wrote."""
     original = ORIGINAL
-    record = InRecord(TOPICS.raw("zubie"), 4, 1234, original.key, original.value, original.headers)
+    record = InRecord(
+        topic=TOPICS.raw("zubie"),
+        partition=4,
+        offset=1234,
+        key=original.key,
+        value=original.value,
+        headers=original.headers,
+    )
     out = Transformer(TOPICS, NORMALIZERS).dead_letter(record, "zubie", kind, "why")
     headers = out.headers
     if failed_at is not None:

@@ -32,7 +32,9 @@ def batch(tp: TopicPartition, next_offset: int, *outputs: tuple[str, bytes]) -> 
         "zubie",
         next_offset=next_offset,
         consumed=1,
-        outputs=[OutRecord(topic, b"key", value, []) for topic, value in outputs],
+        outputs=[
+            OutRecord(topic=topic, key=b"key", value=value, headers=[]) for topic, value in outputs
+        ],
     )
 
 

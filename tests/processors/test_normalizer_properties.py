@@ -190,5 +190,7 @@ _UTF8_TEXT = st.text(st.characters(blacklist_categories=("Cs",)))
 
 @given(_UTF8_TEXT, _UTF8_TEXT, st.integers(min_value=0, max_value=10**6))
 def test_event_id_is_the_rfc4122_name_based_uuid(source: str, key: str, index: int) -> None:
-    raw = RawRecord("zubie", source, key, b"{}", {}, "")
+    raw = RawRecord(
+        provider="zubie", source=source, key=key, body=b"{}", headers={}, received_at=""
+    )
     assert event_id(raw, index) == str(uuid.uuid5(ID_NAMESPACE, f"{source}\x1f{key}\x1f{index}"))

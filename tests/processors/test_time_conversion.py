@@ -22,7 +22,14 @@ offsets = st.integers(min_value=-14 * 60, max_value=14 * 60).map(
 
 
 def record(provider: str, body: bytes) -> RawRecord:
-    return RawRecord(provider, provider, "k", body, {}, "2025-01-01T00:00:00.000Z")
+    return RawRecord(
+        provider=provider,
+        source=provider,
+        key="k",
+        body=body,
+        headers={},
+        received_at="2025-01-01T00:00:00.000Z",
+    )
 
 
 def zubie_time(timestamp: str) -> str:

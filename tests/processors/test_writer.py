@@ -36,7 +36,12 @@ async def test_every_record_arrives_in_order_per_key_across_full_batches(
     await ensure_topics(kafka, [TopicSpec(topic, 3)])
     # Records of 10 KB against 64 KB batches: several batches per partition.
     outputs = [
-        OutRecord(topic, f"vin:{n % 7}".encode(), f"{n:06d}".encode() + b"x" * 10_000, [])
+        OutRecord(
+            topic=topic,
+            key=f"vin:{n % 7}".encode(),
+            value=f"{n:06d}".encode() + b"x" * 10_000,
+            headers=[],
+        )
         for n in range(120)
     ]
     producer = durable_producer(kafka, max_batch_size=64 * 1024)
