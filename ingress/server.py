@@ -12,6 +12,7 @@ from prometheus_client import REGISTRY, CollectorRegistry
 
 from fleetwire.admin import admin_app, start_admin
 from fleetwire.errors import ConfigError
+from fleetwire.heap import settle_after_start
 from fleetwire.kafka import max_record_bytes
 from fleetwire.settings import Settings
 from fleetwire.topics import TopicNames
@@ -142,6 +143,7 @@ async def serve(
         "ingress",
         reuse_port=shared_admin_port,
     )
+    settle_after_start()
 
     await stop.wait()
     log.info("stopping: no new connections, finishing requests in flight")

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from aiohttp import web
 
 from fleetwire.admin import admin_app, start_admin
+from fleetwire.heap import settle_after_start
 from fleetwire.settings import Settings
 from processors.worker import Worker
 
@@ -27,6 +28,7 @@ async def serve(settings: Settings, providers: Sequence[str]) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    settle_after_start()
     try:
         await worker.run(stop)
     finally:
