@@ -11,12 +11,22 @@ MAX_YEAR = 2100
 
 
 def format_utc(moment: datetime) -> str:
-    """`YYYY-MM-DDTHH:MM:SS.mmmZ`; isoformat pads the year to four digits, so the first
-    23 characters are always the time to the millisecond (and it is several times
-    cheaper than strftime, which every event pays)."""
+    """`YYYY-MM-DDTHH:MM:SS.mmmZ`, milliseconds truncated like `isoformat` does.
+
+    Every event pays this two or three times: %-formatting of the fields costs about
+    two thirds of `isoformat(timespec="milliseconds")` and a third of `strftime`.
+    """
     if moment.tzinfo is not UTC:
         moment = moment.astimezone(UTC)
-    return moment.isoformat(timespec="milliseconds")[:23] + "Z"
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (  # noqa: UP031 - the fastest form here
+        moment.year,
+        moment.month,
+        moment.day,
+        moment.hour,
+        moment.minute,
+        moment.second,
+        moment.microsecond // 1000,
+    )
 
 
 def parse_iso(text: str, field: str, assume_utc: bool = True) -> datetime:
