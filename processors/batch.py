@@ -65,8 +65,8 @@ def plan(
             continue
         outputs = transformer.transform(provider, record, raw)
         batch.outputs.extend(outputs)
-        if any(o.event_type is None for o in outputs):
-            continue  # dead-lettered: a retry or a replay must be processed again
+        if outputs and outputs[0].event_type is None:
+            continue  # dead-lettered (always alone): a retry or a replay must be processed again
         if key is not None:
             in_batch.add(key)
             batch.delivered.append(key)
