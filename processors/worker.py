@@ -32,7 +32,10 @@ from processors.registry import NORMALIZERS, Normalizer
 
 log = logging.getLogger(__name__)
 
-MAX_RECORDS_PER_POLL = 2000
+# Each poll ends in round trips to Kafka (acknowledgements, then the commit or the
+# transaction's end) during which this process waits: larger polls wait less per record.
+# A poll of 5,000 is about a quarter of a second of work, what a revocation may wait for.
+MAX_RECORDS_PER_POLL = 5000
 POLL_TIMEOUT_MS = 500
 
 
