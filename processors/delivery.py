@@ -29,7 +29,7 @@ from typing import Any, Protocol, TypeVar
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import IllegalOperation, KafkaError, ProducerFenced
 
-from fleetwire.kafka import durable_producer, max_record_bytes
+from fleetwire.kafka import durable_producer
 from fleetwire.logs import record_ref
 from processors.batch import Batch
 from processors.writer import Writer, retrieve
@@ -42,9 +42,6 @@ Interrupted = Callable[[], bool]
 PATIENCE_S = 1.0  # how often a long wait checks whether it should give up
 WARN_AFTER_S = 10.0
 CLOSE_TIMEOUT_S = 5.0
-# A dead letter carries the raw body whole: the producer must take the largest record a
-# raw topic can hold, or that dead letter would be refused on every retry, for ever.
-DEFAULT_MAX_RECORD_BYTES = max_record_bytes(1_048_576)
 
 
 class Outcome(enum.Enum):
@@ -93,23 +90,13 @@ def _describe(batches: Sequence[Batch]) -> str:
 
 class AtLeastOnce:
     def __init__(
-        self,
-        bootstrap_servers: str,
-        consumer: AIOKafkaConsumer,
-        interrupted: Interrupted,
-        max_request_size: int = DEFAULT_MAX_RECORD_BYTES,
+        self, bootstrap_servers: str, consumer: AIOKafkaConsumer, interrupted: Interrupted
     ) -> None:
         self._bootstrap_servers = bootstrap_servers
         self._consumer = consumer
         self._interrupted = interrupted
-        self._max_request_size = max_request_size
-        self._producer = self._new_producer()
+        self._producer = durable_producer(bootstrap_servers, linger_ms=5)
         self._writer = Writer()
-
-    def _new_producer(self) -> AIOKafkaProducer:
-        return durable_producer(
-            self._bootstrap_servers, linger_ms=5, max_request_size=self._max_request_size
-        )
 
     async def start(self) -> None:
         await self._producer.start()
@@ -152,22 +139,15 @@ class AtLeastOnce:
         after a refused write): it would refuse every write from now on."""
         log.warning("the producer stopped (%s); starting a new one", _stopped(self._producer))
         await _close(self._producer)
-        self._producer = self._new_producer()
+        self._producer = durable_producer(self._bootstrap_servers, linger_ms=5)
         await self._producer.start()
 
 
 class Transactional:
-    def __init__(
-        self,
-        bootstrap_servers: str,
-        group_id: str,
-        interrupted: Interrupted,
-        max_request_size: int = DEFAULT_MAX_RECORD_BYTES,
-    ) -> None:
+    def __init__(self, bootstrap_servers: str, group_id: str, interrupted: Interrupted) -> None:
         self._bootstrap_servers = bootstrap_servers
         self._group_id = group_id
         self._interrupted = interrupted
-        self._max_request_size = max_request_size
         self._producers: dict[TopicPartition, AIOKafkaProducer] = {}
         self._writer = Writer()
 
@@ -185,10 +165,7 @@ class Transactional:
         completed or aborted, and that owner can write no more."""
         await self.release(tp)
         producer = durable_producer(
-            self._bootstrap_servers,
-            linger_ms=5,
-            max_request_size=self._max_request_size,
-            transactional_id=self.transactional_id(tp),
+            self._bootstrap_servers, linger_ms=5, transactional_id=self.transactional_id(tp)
         )
         try:
             await producer.start()  # InitProducerId: bumps the epoch, fencing the old owner

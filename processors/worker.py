@@ -18,7 +18,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 
-from fleetwire.kafka import max_record_bytes, reachable
+from fleetwire.kafka import reachable
 from fleetwire.settings import Delivery as DeliveryMode
 from fleetwire.settings import Settings
 from fleetwire.topics import TopicNames
@@ -79,17 +79,11 @@ class Worker:
         self._delivery: Delivery
         if settings.delivery is DeliveryMode.EXACTLY_ONCE:
             self._delivery = Transactional(
-                settings.bootstrap_servers,
-                group_id(settings.topic_prefix),
-                self._interrupted,
-                max_record_bytes(settings.max_body_bytes),
+                settings.bootstrap_servers, group_id(settings.topic_prefix), self._interrupted
             )
         else:
             self._delivery = AtLeastOnce(
-                settings.bootstrap_servers,
-                self._consumer,
-                self._interrupted,
-                max_record_bytes(settings.max_body_bytes),
+                settings.bootstrap_servers, self._consumer, self._interrupted
             )
         self._partitions = Partitions(self._consumer, self._delivery, self._interrupted)
         self._mode = settings.delivery

@@ -6,6 +6,11 @@ Here the records are appended straight into one batch builder per topic partitio
 each builder is handed to the producer whole. Order within a partition is kept, and a key
 goes to the partition Kafka's default partitioner gives it (murmur2, as in the Java
 client), so a vehicle's events are where any Kafka client would put them.
+
+Batches are as large as the producer's `max_batch_size`, or one record when a record is
+larger (a dead letter carries a body of up to `FLEETWIRE_MAX_BODY_BYTES`): the producer's
+`max_request_size` check belongs to `send()` and does not apply here, and the topics
+accept records of that size (`max.message.bytes`, see `fleetwire.topics`).
 """
 
 from __future__ import annotations
