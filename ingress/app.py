@@ -7,7 +7,6 @@ import hashlib
 import itertools
 import logging
 import os
-import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -28,7 +27,6 @@ log = logging.getLogger(__name__)
 ACCEPTED = b'{"status":"accepted"}'
 RETRY_AFTER_S = "5"
 DEFAULT_TYPE = "application/octet-stream"
-_WEBHOOK_PATH = re.compile(r"/webhooks/([^/]+)")
 
 
 @dataclass(frozen=True)
@@ -93,20 +91,20 @@ class WebhookHandler:
             if self._in_flight == 0:
                 self._idle.set()
 
-    async def elsewhere(self, request: web.Request) -> web.StreamResponse:
-        """Anything but a POST to /webhooks/{source}: 405 or 404, counted under fixed labels
-        (a known source or `_unknown`), never under anything taken from the path."""
-        source = metrics.UNKNOWN_SOURCE
-        match = _WEBHOOK_PATH.fullmatch(request.path)
-        if match is not None and request.method != "POST":
-            if match[1] in self._config.verifiers:
-                source = match[1]  # a provider set up with the wrong method shows as such
-            response = _json_error(405, "only POST is accepted here")
-            response.headers["Allow"] = "POST"
-        else:
-            response = _json_error(404, "not found")
-        metrics.requests(source, response.status).inc()
+    async def wrong_method(self, request: web.Request) -> web.StreamResponse:
+        """Any method but POST on a webhook path: 405, counted under the source if known
+        (a provider set up with the wrong method shows as such), else `_unknown`."""
+        name = request.match_info["source"]
+        source = name if name in self._config.verifiers else metrics.UNKNOWN_SOURCE
+        response = _json_error(405, "only POST is accepted here")
+        response.headers["Allow"] = "POST"
+        metrics.requests(source, 405).inc()
         return self._closing(response)
+
+    async def not_found(self, request: web.Request) -> web.StreamResponse:
+        """Any other path: 404, counted under `_unknown`, never under the path itself."""
+        metrics.requests(metrics.UNKNOWN_SOURCE, 404).inc()
+        return self._closing(_json_error(404, "not found"))
 
     def drain(self) -> None:
         """The process is stopping: close each connection once it has its answer."""
@@ -282,5 +280,6 @@ def webhook_app(handler: WebhookHandler, max_body_bytes: int) -> web.Application
     # client_max_size is a second fence: aiohttp refuses larger bodies on its own as well.
     app = web.Application(client_max_size=max_body_bytes)
     app.router.add_post("/webhooks/{source}", handler.handle)
-    app.router.add_route("*", "/{path:.*}", handler.elsewhere)
+    app.router.add_route("*", "/webhooks/{source}", handler.wrong_method)
+    app.router.add_route("*", "/{path:.*}", handler.not_found)
     return app
