@@ -13,11 +13,8 @@ import base64
 import hashlib
 import hmac
 import json
-import re
 import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,14 +22,15 @@ import aiohttp
 import pytest
 from standardwebhooks import Webhook
 
-from tests.support.kafka import free_port, read_all
-from tests.support.processes import Service, environment, run
+from tests.support.kafka import read_all
+from tests.support.processes import Pipeline, running_pipeline
 from tests.support.runtime import read_to_end, until
 from tests.support.samples import sample
 
 pytestmark = pytest.mark.kafka
 WHSEC = "whsec_" + base64.b64encode(b"retries: telematica key").decode()
 SMARTCAR_TOKEN = "retries-smartcar-token"
+SUPPRESSED = "fleetwire_processor_duplicates_suppressed_total"
 SOURCES = f"""
 [[sources]]
 name = "telematica"
@@ -46,40 +44,10 @@ secrets = ["{SMARTCAR_TOKEN}"]
 """
 
 
-@dataclass
-class Pipeline:
-    prefix: str
-    base: str
-    processor_metrics: str
-
-
 @pytest.fixture
 def pipeline(kafka: str, prefix: str, tmp_path: Path) -> Iterator[Pipeline]:
-    sources = tmp_path / "sources.toml"
-    sources.write_text(SOURCES)
-    port, ingress_admin, processor_admin = free_port(), free_port(), free_port()
-    env = environment(prefix, sources)  # the default delivery: exactly once
-    created = run(["topics"], env)
-    assert created.returncode == 0, created.stderr
-    ingress = Service(
-        ["ingress"],
-        {**env, "FLEETWIRE_HTTP_PORT": str(port), "FLEETWIRE_ADMIN_PORT": str(ingress_admin)},
-        tmp_path / "ingress.log",
-    )
-    processor = Service(
-        ["process"], {**env, "FLEETWIRE_ADMIN_PORT": str(processor_admin)}, tmp_path / "p.log"
-    )
-    try:
-        ingress.wait_http(f"http://127.0.0.1:{ingress_admin}/readyz")
-        processor.wait_http(f"http://127.0.0.1:{processor_admin}/readyz")
-        yield Pipeline(
-            prefix,
-            f"http://127.0.0.1:{port}/webhooks",
-            f"http://127.0.0.1:{processor_admin}/metrics",
-        )
-    finally:
-        assert processor.stop() == 0, processor.output()
-        assert ingress.stop() == 0, ingress.output()
+    with running_pipeline(prefix, SOURCES, tmp_path) as running:  # exactly once, the default
+        yield running
 
 
 async def post(url: str, body: bytes, headers: dict[str, str]) -> int:
@@ -104,29 +72,19 @@ def smartcar_delivery(delivery_id: str, delivered_at: int) -> tuple[bytes, dict[
     return raw, {"SC-Signature": digest}
 
 
-def suppressed(pipeline: Pipeline, provider: str) -> float:
-    with urllib.request.urlopen(pipeline.processor_metrics, timeout=2) as response:
-        text = response.read().decode()
-    pattern = (
-        r"^fleetwire_processor_duplicates_suppressed_total"
-        rf'\{{[^}}]*provider="{provider}"[^}}]*\}} (\S+)$'
-    )
-    return sum(float(v) for v in re.findall(pattern, text, re.M))
-
-
 async def test_provider_retries_yield_one_canonical_event(pipeline: Pipeline) -> None:
     now = time.time()
     telematica = sample("telematica", "vehicle.soc")
     first, retry = svix("msg_retry_1", now - 5, telematica), svix("msg_retry_1", now, telematica)
     assert first["svix-signature"] != retry["svix-signature"]
-    assert await post(f"{pipeline.base}/telematica", telematica, first) == 200
-    assert await post(f"{pipeline.base}/telematica", telematica, retry) == 200
+    assert await post(pipeline.url("telematica"), telematica, first) == 200
+    assert await post(pipeline.url("telematica"), telematica, retry) == 200
 
     original, original_headers = smartcar_delivery("delivery-1", 1761896350412)
     again, again_headers = smartcar_delivery("delivery-2", 1761896375412)  # +25 s
     assert original != again
-    assert await post(f"{pipeline.base}/smartcar", original, original_headers) == 200
-    assert await post(f"{pipeline.base}/smartcar", again, again_headers) == 200
+    assert await post(pipeline.url("smartcar"), original, original_headers) == 200
+    assert await post(pipeline.url("smartcar"), again, again_headers) == 200
 
     # Both deliveries of each were written raw, under the same key (the delivery id).
     for provider, key in (("telematica", b"msg_retry_1"), ("smartcar", b"9b8f6c2e")):
@@ -136,7 +94,11 @@ async def test_provider_retries_yield_one_canonical_event(pipeline: Pipeline) ->
         assert raws[0].key.startswith(key)
 
     for provider in ("telematica", "smartcar"):
-        await until(lambda p=provider: suppressed(pipeline, p) == 1, 30, f"the {provider} retry")
+
+        def retried(p: str = provider) -> bool:
+            return pipeline.processor_metric(SUPPRESSED, provider=p) == 1
+
+        await until(retried, 30, f"the {provider} retry")
 
     # One event each, not two: the retries were suppressed, not written again.
     soc = [json.loads(r.value) for r in await read_to_end(f"{pipeline.prefix}.canonical.charging")]

@@ -6,63 +6,29 @@ import base64
 import hashlib
 import hmac
 import json
-import re
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-from tests.support.kafka import free_port, read_all
-from tests.support.processes import Service, environment, run
+from tests.support.kafka import read_all
+from tests.support.processes import Pipeline, running_pipeline
 from tests.support.runtime import read_to_end, until
 from tests.support.samples import sample
 
 pytestmark = pytest.mark.kafka
+SOURCE = "zubie-main"
 SECRET = "e2e-zubie-secret"
-
-
-@dataclass
-class Pipeline:
-    prefix: str
-    url: str
-    processor_metrics: str
+SUPPRESSED = "fleetwire_processor_duplicates_suppressed_total"
 
 
 @pytest.fixture
 def pipeline(kafka: str, prefix: str, tmp_path: Path) -> Iterator[Pipeline]:
-    sources = tmp_path / "sources.toml"
-    sources.write_text(
-        f'[[sources]]\nname = "zubie-main"\nprovider = "zubie"\nsecrets = ["{SECRET}"]\n'
-    )
-    port, ingress_admin, processor_admin = free_port(), free_port(), free_port()
-    env = environment(prefix, sources, FLEETWIRE_DELIVERY="at-least-once")
-    created = run(["topics"], env)
-    assert created.returncode == 0, created.stderr
-    ingress = Service(
-        ["ingress"],
-        {**env, "FLEETWIRE_HTTP_PORT": str(port), "FLEETWIRE_ADMIN_PORT": str(ingress_admin)},
-        tmp_path / "ingress.log",
-    )
-    processor = Service(
-        ["process"],
-        {**env, "FLEETWIRE_ADMIN_PORT": str(processor_admin)},
-        tmp_path / "processor.log",
-    )
-    try:
-        ingress.wait_http(f"http://127.0.0.1:{ingress_admin}/readyz")
-        processor.wait_http(f"http://127.0.0.1:{processor_admin}/readyz")
-        yield Pipeline(
-            prefix,
-            f"http://127.0.0.1:{port}/webhooks/zubie-main",
-            f"http://127.0.0.1:{processor_admin}/metrics",
-        )
-    finally:
-        assert ingress.stop() == 0, ingress.output()
-        assert processor.stop() == 0, processor.output()
+    sources = f'[[sources]]\nname = "{SOURCE}"\nprovider = "zubie"\nsecrets = ["{SECRET}"]\n'
+    with running_pipeline(prefix, sources, tmp_path, FLEETWIRE_DELIVERY="at-least-once") as p:
+        yield p
 
 
 def zubie_signature(body: bytes, secret: str = SECRET) -> str:
@@ -83,7 +49,7 @@ async def post(url: str, body: bytes, signature: str) -> tuple[int, str]:
 
 async def test_signed_trip_end_becomes_a_canonical_event(pipeline: Pipeline) -> None:
     body = sample("zubie", "trip_end")
-    status, answer = await post(pipeline.url, body, zubie_signature(body))
+    status, answer = await post(pipeline.url(SOURCE), body, zubie_signature(body))
     assert (status, json.loads(answer)) == (200, {"status": "accepted"})
 
     [raw] = await read_all(f"{pipeline.prefix}.raw.zubie", expect=1)
@@ -113,37 +79,30 @@ async def test_signed_trip_end_becomes_a_canonical_event(pipeline: Pipeline) -> 
     assert event["data"]["vehicle"]["vin"] == "5FNRL38249B044393"
 
     # A provider retry of the same delivery is accepted again and suppressed: one event.
-    status, _ = await post(pipeline.url, body, zubie_signature(body))
+    status, _ = await post(pipeline.url(SOURCE), body, zubie_signature(body))
     assert status == 200
-    await until(lambda: suppressed(pipeline) == 1, 20, "the retry to be processed")
+    await until(lambda: pipeline.processor_metric(SUPPRESSED) == 1, 20, "the retry to be processed")
     events = await read_to_end(f"{pipeline.prefix}.canonical.trips")
     assert [json.loads(r.value)["id"] for r in events] == [event["id"]]
 
 
-def suppressed(pipeline: Pipeline) -> float:
-    with urllib.request.urlopen(pipeline.processor_metrics, timeout=2) as response:
-        text = response.read().decode()
-    pattern = r"^fleetwire_processor_duplicates_suppressed_total\{[^}]*\} (\S+)$"
-    return sum(float(v) for v in re.findall(pattern, text, re.M))
-
-
 async def test_wrong_signature_is_401_and_publishes_nothing(pipeline: Pipeline) -> None:
     body = sample("zubie", "trip_start")
-    status, _ = await post(pipeline.url, body, zubie_signature(body, "not-the-secret"))
+    status, _ = await post(pipeline.url(SOURCE), body, zubie_signature(body, "not-the-secret"))
     assert status == 401
     tampered = body.replace(b"trip_start", b"trip_end")
-    status, _ = await post(pipeline.url, tampered, zubie_signature(body))
+    status, _ = await post(pipeline.url(SOURCE), tampered, zubie_signature(body))
     assert status == 401
     # A valid request afterwards is the only raw record.
     good = sample("zubie", "trip_end")
-    assert (await post(pipeline.url, good, zubie_signature(good)))[0] == 200
+    assert (await post(pipeline.url(SOURCE), good, zubie_signature(good)))[0] == 200
     raws = await read_all(f"{pipeline.prefix}.raw.zubie", expect=2, timeout=5)
     assert [r.value for r in raws] == [good]
 
 
 async def test_invalid_json_is_accepted_then_dead_lettered(pipeline: Pipeline) -> None:
     body = sample("zubie", "vehicle_maintenance.invalid")
-    assert (await post(pipeline.url, body, zubie_signature(body)))[0] == 200
+    assert (await post(pipeline.url(SOURCE), body, zubie_signature(body)))[0] == 200
     [dead] = await read_all(f"{pipeline.prefix}.dlq.zubie", expect=1)
     assert dead.value == body
     headers = dict(dead.headers)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.kafka import BOOTSTRAP
+from tests.support.kafka import BOOTSTRAP, free_port
 
 FLEETWIRE = Path(sys.executable).parent / "fleetwire"
 
@@ -80,3 +83,57 @@ class Service:
                 self.process.wait()
         self._file.close()
         return self.process.returncode
+
+
+@dataclass
+class Pipeline:
+    """A running `fleetwire ingress` and `fleetwire process` on one topic prefix."""
+
+    prefix: str
+    webhooks: str  # http://127.0.0.1:PORT/webhooks
+    processor_metrics: str
+
+    def url(self, source: str) -> str:
+        return f"{self.webhooks}/{source}"
+
+    def processor_metric(self, name: str, **labels: str) -> float:
+        """The sum of a processor metric's samples carrying `labels`."""
+        with urllib.request.urlopen(self.processor_metrics, timeout=2) as response:
+            text = response.read().decode()
+        total = 0.0
+        for found, value in re.findall(rf"^{name}(\{{[^}}]*\}})? (\S+)$", text, re.M):
+            if all(f'{k}="{v}"' in found for k, v in labels.items()):
+                total += float(value)
+        return total
+
+
+@contextmanager
+def running_pipeline(prefix: str, sources: str, directory: Path, **env: str) -> Iterator[Pipeline]:
+    """Topics, then an ingress and a processor, both ready; stopped cleanly afterwards."""
+    sources_file = directory / "sources.toml"
+    sources_file.write_text(sources)
+    port, ingress_admin, processor_admin = free_port(), free_port(), free_port()
+    base = environment(prefix, sources_file, **env)
+    created = run(["topics"], base)
+    assert created.returncode == 0, created.stderr
+    ingress = Service(
+        ["ingress"],
+        {**base, "FLEETWIRE_HTTP_PORT": str(port), "FLEETWIRE_ADMIN_PORT": str(ingress_admin)},
+        directory / "ingress.log",
+    )
+    processor = Service(
+        ["process"],
+        {**base, "FLEETWIRE_ADMIN_PORT": str(processor_admin)},
+        directory / "processor.log",
+    )
+    try:
+        ingress.wait_http(f"http://127.0.0.1:{ingress_admin}/readyz")
+        processor.wait_http(f"http://127.0.0.1:{processor_admin}/readyz")
+        yield Pipeline(
+            prefix,
+            f"http://127.0.0.1:{port}/webhooks",
+            f"http://127.0.0.1:{processor_admin}/metrics",
+        )
+    finally:
+        assert ingress.stop() == 0, ingress.output()
+        assert processor.stop() == 0, processor.output()
