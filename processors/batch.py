@@ -83,9 +83,8 @@ def delivery_key(topic: str, key: bytes | None, headers: Mapping[str, str]) -> D
     return (topic, headers.get("fleetwire-source", ""), key)
 
 
-def _epoch_s(text: str | None) -> float | None:
-    if text is None:
-        return None
+def _epoch_s(text: str) -> float | None:
+    """`fleetwire-received-at` as epoch seconds; None when it is missing ("") or unreadable."""
     try:
         return datetime.fromisoformat(text).timestamp()
     except ValueError:
