@@ -1,17 +1,21 @@
 # fleetwire development tasks. Every target does its own set-up from a fresh clone.
 
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
-VENV := .venv
+# PYTHON: any 3.11 to 3.13 interpreter (a name on PATH, a pyenv version's name, or a path).
+# VENV: where the locked set is installed; one per Python keeps switching versions cheap.
+PYTHON ?= python3
+VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
 BROKER := deploy/kafka/broker.sh
+export PYTHON VENV
 
-.PHONY: help venv tools kafka kafka-stop run test lint bench profile topics schemas docs clean
+.PHONY: help venv upgrade test-latest tools kafka kafka-stop run test lint bench profile topics schemas docs clean
 
 help:
 	@echo "make run         start kafka, topics, ingress and processors (Ctrl-C stops all)"
 	@echo "make test        the whole test suite against a real local broker"
 	@echo "make tools       install promtool/prometheus for the monitoring tests (if missing)"
+	@echo "make test-latest the suite on the newest releases pyproject.toml allows (not the lock)"
+	@echo "make upgrade     refresh uv.lock to the newest releases, then make test"
 	@echo "make lint        ruff and mypy (strict)"
 	@echo "make kafka       start the local broker (idempotent); make kafka-stop stops it"
 	@echo "make bench       the benchmark (bench/README.md); figures in bench/results/"
@@ -19,15 +23,9 @@ help:
 	@echo "make schemas     regenerate the JSON Schemas in schemas/json/ from the structs"
 	@echo "make docs        regenerate docs/events.md and the README's domain table"
 
-$(STAMP): pyproject.toml
-	@echo "setting up $(VENV) with $(PYTHON)..."
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "fleetwire needs Python 3.11")'
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install -q --upgrade pip
-	@$(BIN)/python -m pip install -q -e '.[dev]' > $(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }
-	@touch $(STAMP)
-
-venv: $(STAMP)
+# Cheap to run every time: uv compares $(VENV) with uv.lock and changes only what differs.
+venv:
+	@deploy/local/venv.sh
 
 tools:
 	@deploy/local/tools.sh
@@ -47,6 +45,14 @@ run: venv
 test: venv tools
 	@deploy/local/test.sh $(PYTEST_ARGS)
 
+upgrade:
+	@$$(deploy/local/uv.sh) lock --upgrade
+	@echo "uv.lock refreshed; review 'git diff uv.lock', run make schemas and make test, then commit"
+
+test-latest: tools
+	@deploy/local/venv.sh --latest
+	@VENV=.venv-latest deploy/local/test.sh $(PYTEST_ARGS)
+
 lint: venv
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
@@ -65,4 +71,4 @@ docs: venv
 	@$(BIN)/python -m schemas.eventsdoc
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf .venv .venv-* .tools .pytest_cache .mypy_cache .ruff_cache .hypothesis

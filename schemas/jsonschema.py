@@ -12,6 +12,7 @@ are committed and must match the structs: `make schemas` (this module) rewrites 
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -27,13 +28,31 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
 def schema(event_type: EventType) -> dict[str, Any]:
-    generated = msgspec.json.schema(event_type.data)
+    generated = _clean_descriptions(msgspec.json.schema(event_type.data))
     return {
         "$schema": DIALECT,
         "$id": event_type.schema_url,
         "title": f"{event_type.name} v{event_type.version}: data",
         **generated,
     }
+
+
+def _clean_descriptions(node: Any) -> Any:
+    """Docstring-derived descriptions dedented the same way whatever msgspec version wrote them.
+
+    msgspec 0.23 began dedenting docstrings, older releases kept the indentation; without
+    this the committed files would depend on the installed msgspec, not on the structs.
+    """
+    if isinstance(node, dict):
+        return {
+            key: inspect.cleandoc(value)
+            if key == "description" and isinstance(value, str)
+            else _clean_descriptions(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_clean_descriptions(item) for item in node]
+    return node
 
 
 def render(event_type: EventType) -> bytes:

@@ -26,6 +26,17 @@ KEEP_TOPICS = "FLEETWIRE_TEST_KEEP_TOPICS"
 log = logging.getLogger(__name__)
 
 
+# A test that uses one of these needs a running broker, whether or not it says so with
+# the marker: `-m "not kafka"` (the suite on a second Python) must leave all of them out.
+BROKER_FIXTURES = frozenset({"kafka", "private_broker"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if BROKER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.kafka)
+
+
 @pytest.fixture(scope="session")
 def kafka() -> Iterator[str]:
     """The bootstrap address of a broker that answers; fails clearly when there is none."""

@@ -15,4 +15,4 @@ stop_broker() {
   if [ "$started_here" = 1 ]; then deploy/kafka/broker.sh stop; fi
 }
 trap stop_broker EXIT
-.venv/bin/python -m pytest "$@"
+"${VENV:-.venv}/bin/python" -m pytest "$@"

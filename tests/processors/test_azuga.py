@@ -143,4 +143,6 @@ def test_invalid_utf8_inside_a_string_is_invalid_json() -> None:
     body = sample(PROVIDER, "VEHICLE_PAIRING").replace(b"GMC 1111", b"GMC \xff111")
     kind, reason = dead_letter(PROVIDER, body)
     assert kind == "invalid-json"
-    assert "utf-8" in reason
+    # fleetwire's own words; what follows them is the decoder's, whose wording may change.
+    assert reason.startswith("azuga VEHICLE_PAIRING is not valid JSON: ")
+    assert len(reason) > len("azuga VEHICLE_PAIRING is not valid JSON: ")

@@ -282,4 +282,6 @@ def test_invalid_utf8_inside_a_string_is_invalid_json() -> None:
     body = sample(PROVIDER, "trip_end").replace(b"HO787189", b"HO78\xff189")
     kind, reason = dead_letter(PROVIDER, body)
     assert kind == "invalid-json"
-    assert "utf-8" in reason
+    # fleetwire's own words; what follows them is the decoder's, whose wording may change.
+    assert reason.startswith("zubie trip_end is not valid JSON: ")
+    assert len(reason) > len("zubie trip_end is not valid JSON: ")
