@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 # A poll of 5,000 is about a quarter of a second of work, what a revocation may wait for.
 MAX_RECORDS_PER_POLL = 5000
 POLL_TIMEOUT_MS = 500
+# Each step of a stop waits this long for Kafka at most; a pod gets 30 s to stop.
+SHUTDOWN_STEP_S = 8.0
 
 
 def group_id(prefix: str) -> str:
@@ -109,11 +111,48 @@ class Worker:
                     await self._process(fetched, poll)
                     self._partitions.observe_lag()
         finally:
-            # Leave the group first so the partitions move on at once; nothing is in flight.
-            await self._consumer.stop()
+            await self._shut_down()
+
+    async def _shut_down(self) -> None:
+        """Leave the group, end what is open, close; with Kafka gone, say what was left.
+
+        A stop is asked for when Kafka may be unreachable (a cluster going down, a node
+        drained): waiting on it, or failing on its errors, would turn an orderly stop into
+        a hang or a crash. Nothing is lost by giving up: what was not committed is read
+        again by the next owner of its partitions.
+        """
+        owned = self._partitions.owned()
+        unfinished: list[str] = []
+
+        async def release() -> None:
             async with self._lock:
                 await self._partitions.release_all()
-            await self._delivery.stop()
+
+        # Leave the group first so the partitions move on at once; nothing is in flight.
+        for what, step in (
+            ("leave the consumer group", self._consumer.stop),
+            ("end the open transactions", release),
+            ("close the producers", self._delivery.stop),
+        ):
+            try:
+                await asyncio.wait_for(step(), SHUTDOWN_STEP_S)
+            except asyncio.CancelledError:
+                # aiokafka's consumer.stop() lets the cancellation of its own fetch tasks
+                # escape when their broker is gone; only a cancellation of this task is ours.
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
+                    raise
+                unfinished.append(f"{what} (cancelled)")
+            except Exception as exc:  # any failure here means Kafka is not there to finish
+                unfinished.append(f"{what} ({type(exc).__name__})")
+        if unfinished:
+            log.warning(
+                "processor stopped without Kafka: could not %s; uncommitted records of %s "
+                "are processed again by the next owner",
+                ", ".join(unfinished),
+                _tps(owned),
+            )
+        else:
             log.info("processor stopped")
 
     async def revoked(self, tps: Sequence[TopicPartition]) -> None:

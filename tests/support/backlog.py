@@ -58,9 +58,11 @@ def trips(count: int) -> list[Raw]:
     return [raw(trip(n, "trip_start" if n % 2 else "trip_end")) for n in range(count)]
 
 
-async def produce(topic: str, records: Sequence[Raw], partition: int | None = None) -> None:
+async def produce(
+    topic: str, records: Sequence[Raw], partition: int | None = None, bootstrap: str = BOOTSTRAP
+) -> None:
     producer = AIOKafkaProducer(
-        bootstrap_servers=BOOTSTRAP,
+        bootstrap_servers=bootstrap,
         acks="all",
         enable_idempotence=True,
         linger_ms=5,
