@@ -6,8 +6,9 @@
 # Settings come from the environment: `deploy/kafka/broker.sh help`, deploy/kafka/README.md.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-python="${PYTHON:-python3}"
-if ! command -v "$python" >/dev/null 2>&1; then
+# The same interpreter lookup as make's (a pyenv shim of an unselected version fails when
+# run); the virtualenv's Python when none is found.
+if ! python="$(deploy/local/python.sh "${PYTHON:-python3}" 2>/dev/null)"; then
   python=.venv/bin/python
 fi
 exec "$python" -m localkafka "$@"
