@@ -90,6 +90,11 @@ class Node:
             return None
         if not alive(pid):
             return None
+        child = self._process
+        if child is not None and child.pid == pid and child.poll() is None:
+            # Our own child, perhaps not yet past exec(): its command line can still be
+            # Python's for a moment on a busy machine, which is no reason to give up on it.
+            return pid
         args = cmdline(pid)
         if "kafka.Kafka" not in args or args[-1] != str(self.config_file):
             return None
