@@ -114,13 +114,33 @@ def classify(connection: KafkaConnection, server: str, exc: BaseException) -> Fa
 def _cause(connection: KafkaConnection, exc: BaseException) -> tuple[Cause, str]:
     if isinstance(exc, ssl.SSLError):
         return _tls_cause(exc)
-    if isinstance(exc, TokenError):
-        return Cause.TOKEN, connection.security.credential_variables()
-    if isinstance(exc, SaslAuthenticationFailed | IllegalSaslStateError):
-        return Cause.AUTHENTICATION, connection.security.credential_variables()
-    if isinstance(exc, UnsupportedSaslMechanismError):
-        return Cause.MECHANISM, "KAFKA_SASL_MECHANISM against the mechanisms your cluster enables"
-    if isinstance(exc, ConnectionResetError | asyncio.IncompleteReadError | KafkaError):
+    credentials = connection.security.credential_variables()
+    refusals: tuple[tuple[tuple[type[BaseException], ...], Cause, str], ...] = (
+        ((TokenError,), Cause.TOKEN, credentials),
+        ((SaslAuthenticationFailed, IllegalSaslStateError), Cause.AUTHENTICATION, credentials),
+        (
+            (UnsupportedSaslMechanismError,),
+            Cause.MECHANISM,
+            "KAFKA_SASL_MECHANISM against the mechanisms your cluster enables",
+        ),
+    )
+    for kinds, cause, check in refusals:
+        if isinstance(exc, kinds):
+            return cause, check
+    return _closed_cause(connection, exc)
+
+
+def _closed_cause(connection: KafkaConnection, exc: BaseException) -> tuple[Cause, str]:
+    closed = isinstance(exc, ConnectionResetError | asyncio.IncompleteReadError | KafkaError)
+    if closed and connection.security.certificate_location is not None:
+        # With TLS 1.3 a broker that refuses our certificate just closes the connection
+        # once the handshake is done: the client sees no alert.
+        return Cause.CLIENT_CERTIFICATE, (
+            "KAFKA_SSL_CERTIFICATE_LOCATION and KAFKA_SSL_KEY_LOCATION (the broker closed "
+            "the connection after the TLS handshake: is the certificate signed by a CA it "
+            "trusts? does the listener expect SASL?)"
+        )
+    if closed:
         # A TLS broker drops a client that speaks plain text, and one that requires a
         # client certificate drops a client without it, often with no TLS alert at all.
         return Cause.UNREACHABLE, (

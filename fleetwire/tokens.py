@@ -141,14 +141,15 @@ class ClientCredentials:
         form = {"grant_type": "client_credentials"}
         if self._scope:
             form["scope"] = self._scope
-        auth = aiohttp.BasicAuth(self._client_id, self._secret.read().value)
+        pair = f"{self._client_id}:{self._secret.read().value}".encode()
+        headers = {"Authorization": f"Basic {base64.b64encode(pair).decode()}"}
         started = self._clock()
         try:
             async with (
                 aiohttp.ClientSession(
                     timeout=aiohttp.ClientTimeout(total=ENDPOINT_TIMEOUT_S)
                 ) as session,
-                session.post(self._url, data=form, auth=auth) as response,
+                session.post(self._url, data=form, headers=headers) as response,
             ):
                 body = await response.read()
                 status = response.status
