@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import time
+from datetime import UTC, datetime
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -22,12 +24,15 @@ from aiokafka.errors import (
     KafkaError,
     SaslAuthenticationFailed,
     UnsupportedSaslMechanismError,
+    for_code,
 )
+from aiokafka.protocol.admin import SaslAuthenticateRequest, SaslHandShakeRequest
+from aiokafka.protocol.metadata import MetadataRequest
 
 from fleetwire.clients import client_options
 from fleetwire.connection import KafkaConnection
 from fleetwire.errors import ConfigError, KafkaUnavailable
-from fleetwire.tokens import TokenError
+from fleetwire.tokens import TokenError, jwt_claims
 
 DIAGNOSIS_TIMEOUT_S = 5.0
 
@@ -74,7 +79,7 @@ async def diagnose(
         return Failure(
             Cause.CONFIGURATION, connection.bootstrap_servers, str(exc), "the variable named"
         )
-    options.pop("bootstrap_servers")
+    del options["bootstrap_servers"]
     failures = []
     for server in connection.bootstrap_servers.split(","):
         failure = await _attempt(connection, server.strip(), options, timeout)
@@ -86,24 +91,63 @@ async def diagnose(
 
 
 async def _attempt(
-    connection: KafkaConnection, server: str, options: dict[str, object], timeout: float
+    connection: KafkaConnection, server: str, options: dict[str, Any], timeout: float
 ) -> Failure | None:
     host, port, _ = get_ip_port_afi(server)
+    oauth = options.get("sasl_mechanism") == "OAUTHBEARER"
+    if oauth:
+        # aiokafka takes the broker's refusal of a token (an error challenge) for success
+        # and is only disconnected at its next request: the exchange is done here instead.
+        options = {
+            **{k: v for k, v in options.items() if not k.startswith("sasl_")},
+            "security_protocol": "SSL" if connection.security.protocol.tls else "PLAINTEXT",
+        }
     try:
-        conn = await asyncio.wait_for(
-            create_conn(
+        async with asyncio.timeout(timeout):
+            conn = await create_conn(
                 host,
                 port,
                 client_id="fleetwire-diagnosis",
                 request_timeout_ms=int(timeout * 1000),
                 **options,
-            ),
-            timeout,
-        )
+            )
+            try:
+                if oauth:
+                    await _bearer_exchange(conn, connection)
+                # Authenticated; the broker must also answer a request.
+                await conn.send(MetadataRequest([]))
+            finally:
+                conn.close()
     except Exception as exc:  # every way a connection fails is classified below
         return classify(connection, server, exc)
-    conn.close()
     return None
+
+
+async def _bearer_exchange(conn: Any, connection: KafkaConnection) -> None:
+    """RFC 7628 as Kafka speaks it; raises SaslAuthenticationFailed with the broker's status."""
+    handshake = await conn.send(SaslHandShakeRequest("OAUTHBEARER"))
+    if handshake.error_code or "OAUTHBEARER" not in handshake.enabled_mechanisms:
+        raise UnsupportedSaslMechanismError(
+            f"enabled mechanisms are {', '.join(handshake.enabled_mechanisms)}"
+        )
+    options = client_options(connection)
+    token = await options["sasl_oauth_token_provider"].token()
+    answer = await conn.send(
+        SaslAuthenticateRequest(f"n,,\x01auth=Bearer {token}\x01\x01".encode())
+    )
+    if answer.error_code:
+        raise for_code(answer.error_code)(answer.error_message)
+    if answer.sasl_auth_bytes:
+        # An error challenge, such as {"status":"invalid_token"}: never the token itself.
+        status = bytes(answer.sasl_auth_bytes).decode(errors="replace")[:200]
+        raise SaslAuthenticationFailed(f"the broker refused the token: {status}{_expiry(token)}")
+
+
+def _expiry(token: str) -> str:
+    expires = jwt_claims(token).get("exp")
+    if not isinstance(expires, int | float) or expires > time.time():
+        return ""
+    return f"; it expired at {datetime.fromtimestamp(expires, UTC):%Y-%m-%dT%H:%M:%SZ}"
 
 
 def classify(connection: KafkaConnection, server: str, exc: BaseException) -> Failure:
@@ -188,11 +232,13 @@ async def start_client(client: Any, connection: KafkaConnection) -> None:
 
 
 def _detail(exc: BaseException) -> str:
+    name = type(exc).__name__
     if isinstance(exc, ssl.SSLCertVerificationError) and exc.verify_message:
-        return f"{type(exc).__name__}: {exc.verify_message}"
+        return f"{name}: {exc.verify_message}"
     if isinstance(exc, ssl.SSLError) and exc.reason:
-        return f"{type(exc).__name__}: {exc.reason}"
+        return f"{name}: {exc.reason}"
     text = str(exc).strip()
-    if isinstance(exc, KafkaError) and text.startswith("[Error"):
-        text = text.split(":", 1)[-1].strip() if ":" in text else text
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    # aiokafka's errors put their own name, or their code, in front of the message.
+    for lead in (f"{name}: ", f"[Error {getattr(exc, 'errno', '')}] {name}: "):
+        text = text.removeprefix(lead)
+    return f"{name}: {text}" if text and text != name else name
