@@ -13,8 +13,8 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
-from datetime import UTC, datetime
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
