@@ -47,7 +47,8 @@ def refused(secured: SecuredCluster, tmp_path: Path, case: str) -> dict[str, str
 EXPECTED = {
     "wrong password": (
         Cause.AUTHENTICATION,
-        "check KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (and KAFKA_SASL_MECHANISM=SCRAM-SHA-512)",
+        "check KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD "
+        "(and KAFKA_SASL_MECHANISM=SCRAM-SHA-512)",
     ),
     "unknown user": (Cause.AUTHENTICATION, "check KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD"),
     "expired token": (
