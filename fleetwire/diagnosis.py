@@ -35,6 +35,7 @@ from fleetwire.errors import ConfigError, KafkaUnavailable
 from fleetwire.tokens import TokenError, jwt_claims
 
 DIAGNOSIS_TIMEOUT_S = 5.0
+START_TIMEOUT_S = 60.0
 
 # OpenSSL's X509_V_ERR_HOSTNAME_MISMATCH and X509_V_ERR_IP_ADDRESS_MISMATCH.
 NAME_MISMATCH_CODES = frozenset({62, 64})
@@ -216,19 +217,26 @@ def _tls_cause(exc: ssl.SSLError) -> tuple[Cause, str]:
     return Cause.TLS, "that the port is a TLS listener, and KAFKA_SSL_*"
 
 
-async def start_client(client: Any, connection: KafkaConnection) -> None:
-    """Start a client; if Kafka will not have it, raise KafkaUnavailable saying why."""
-    try:
-        await client.start()
-    except KafkaError as exc:
-        close = getattr(client, "stop", None) or client.close
-        await close()
-        failure = await diagnose(connection)
-        if failure is None:
-            raise KafkaUnavailable(
-                f"kafka {connection.describe()}: {type(exc).__name__}: {exc}"
-            ) from None
-        raise KafkaUnavailable(failure.line()) from None
+async def start_client(
+    client: Any, connection: KafkaConnection, timeout: float = START_TIMEOUT_S
+) -> None:
+    """Start a client; if Kafka will not have it, raise KafkaUnavailable saying why.
+
+    Kafka is asked first: a client whose login is refused can wait for ever in start()
+    (an expired token is answered with empty metadata rather than an error).
+    """
+    failure = await diagnose(connection)
+    if failure is None or not failure.refused:
+        try:
+            await asyncio.wait_for(client.start(), timeout)
+            return
+        except (KafkaError, TimeoutError) as exc:
+            failure = await diagnose(connection) or classify(
+                connection, connection.bootstrap_servers, exc
+            )
+    close = getattr(client, "stop", None) or client.close
+    await close()
+    raise KafkaUnavailable(failure.line())
 
 
 def _detail(exc: BaseException) -> str:
