@@ -103,7 +103,11 @@ async def _attempt(
             **{k: v for k, v in options.items() if not k.startswith("sasl_")},
             "security_protocol": "SSL" if connection.security.protocol.tls else "PLAINTEXT",
         }
+    token = None
     try:
+        if oauth:
+            # Before the connection's deadline: the endpoint has its own timeout.
+            token = await client_options(connection)["sasl_oauth_token_provider"].token()
         async with asyncio.timeout(timeout):
             conn = await create_conn(
                 host,
@@ -113,8 +117,8 @@ async def _attempt(
                 **options,
             )
             try:
-                if oauth:
-                    await _bearer_exchange(conn, connection)
+                if token is not None:
+                    await _bearer_exchange(conn, token)
                 # Authenticated; the broker must also answer a request.
                 await conn.send(MetadataRequest([]))
             finally:
@@ -124,15 +128,13 @@ async def _attempt(
     return None
 
 
-async def _bearer_exchange(conn: Any, connection: KafkaConnection) -> None:
+async def _bearer_exchange(conn: Any, token: str) -> None:
     """RFC 7628 as Kafka speaks it; raises SaslAuthenticationFailed with the broker's status."""
     handshake = await conn.send(SaslHandShakeRequest("OAUTHBEARER"))
     if handshake.error_code or "OAUTHBEARER" not in handshake.enabled_mechanisms:
         raise UnsupportedSaslMechanismError(
             f"enabled mechanisms are {', '.join(handshake.enabled_mechanisms)}"
         )
-    options = client_options(connection)
-    token = await options["sasl_oauth_token_provider"].token()
     answer = await conn.send(
         SaslAuthenticateRequest(f"n,,\x01auth=Bearer {token}\x01\x01".encode())
     )
