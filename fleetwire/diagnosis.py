@@ -163,7 +163,7 @@ def _cause(connection: KafkaConnection, exc: BaseException) -> tuple[Cause, str]
         return _tls_cause(exc)
     credentials = connection.security.credential_variables()
     refusals: tuple[tuple[tuple[type[BaseException], ...], Cause, str], ...] = (
-        ((TokenError,), Cause.TOKEN, credentials),
+        ((TokenError,), Cause.TOKEN, "the KAFKA_SASL_OAUTHBEARER_* settings named before"),
         ((SaslAuthenticationFailed, IllegalSaslStateError), Cause.AUTHENTICATION, credentials),
         (
             (UnsupportedSaslMechanismError,),

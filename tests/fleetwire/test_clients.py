@@ -211,7 +211,7 @@ SCRAM = KafkaConnection(
             "check KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD_FILE",
         ),
         (UnsupportedSaslMechanismError("no"), Cause.MECHANISM, "check KAFKA_SASL_MECHANISM"),
-        (TokenError("endpoint down"), Cause.TOKEN, "check KAFKA_SASL_USERNAME"),
+        (TokenError("endpoint down"), Cause.TOKEN, "check the KAFKA_SASL_OAUTHBEARER_*"),
         (KafkaConnectionError("closed"), Cause.UNREACHABLE, "KAFKA_SECURITY_PROTOCOL"),
         (ConnectionRefusedError(111, "refused"), Cause.UNREACHABLE, "the broker is running"),
         (TimeoutError(), Cause.UNREACHABLE, "KAFKA_BOOTSTRAP_SERVERS"),
