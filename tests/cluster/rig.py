@@ -21,9 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 from aiokafka.client import AIOKafkaClient, CoordinationType
 
+from fleetwire import clients
+from fleetwire.connection import KafkaConnection
 from fleetwire.topics import TopicNames
 from localkafka import Cluster
 from schemas.catalog import EVENT_TYPES
@@ -64,9 +66,9 @@ class Watcher:
         return {a.marker for a in self.arrivals}
 
     async def _watch(self) -> None:
-        consumer = AIOKafkaConsumer(
+        consumer = clients.consumer(
+            KafkaConnection(self.bootstrap),
             self.topic,
-            bootstrap_servers=self.bootstrap,
             group_id=None,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
@@ -305,7 +307,7 @@ def _only_kafka(env: dict[str, str]) -> dict[str, str]:
 
 @asynccontextmanager
 async def metadata(bootstrap: str) -> AsyncIterator[AIOKafkaClient]:
-    client = AIOKafkaClient(bootstrap_servers=bootstrap)
+    client = AIOKafkaClient(**clients.client_options(KafkaConnection(bootstrap)))
     await client.bootstrap()
     try:
         yield client
