@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka.errors import ProducerClosed
 
 from fleetwire.kafka import raw_partitioner
 
@@ -133,12 +134,15 @@ class PartitionBatches:
             gathering.append(batch)
             if not state.sent and len(gathering) == 1:
                 self._due.append(state)
-                if not self._flush_scheduled:
-                    self._flush_scheduled = True
-                    self._loop.call_soon(self._flush)
+                self._schedule_flush()
         waiter: asyncio.Future[None] = self._loop.create_future()
         batch.waiters.append(waiter)
         return waiter
+
+    def _schedule_flush(self) -> None:
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._loop.call_soon(self._flush)
 
     def _flush(self) -> None:
         self._flush_scheduled = False
@@ -151,9 +155,42 @@ class PartitionBatches:
         batch = state.gathering.popleft()
         state.sent = True
         batch.builder.close()  # nothing may be added once the producer has it
-        task = self._loop.create_task(self._send(state, batch))
-        self._sending.add(task)
-        task.add_done_callback(self._sending.discard)
+        try:
+            outcome = self._enqueue(batch.builder, state.tp)
+        except Exception as exc:  # refused before it was queued: its requests hear why
+            batch.fail(exc)
+            state.sent = False
+            if state.gathering:  # the next batch tries again, in the next loop turn
+                self._due.append(state)
+                self._schedule_flush()
+            return
+        if outcome is None:  # the producer still holds a batch of this partition
+            task = self._loop.create_task(self._send(state, batch))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+            return
+        outcome.add_done_callback(lambda done: self._acknowledged(state, batch, done))
+
+    def _enqueue(self, builder: Any, tp: TopicPartition) -> asyncio.Future[Any] | None:
+        """Queue a closed batch in the producer's accumulator at once, as `send_batch` would.
+
+        `send_batch` is a coroutine behind a shielded future: between an acknowledgement
+        and the next batch being queued it took three more turns of the event loop, and
+        the producer's sender, already awake, sent nothing in the meantime. Under load a
+        turn lasts milliseconds. Here the next batch is queued in the same callback that
+        hears the acknowledgement, before the sender looks again. The checks are those of
+        `send_batch` (the partition comes from the producer's own metadata); None when the
+        accumulator still holds a batch of `tp`, which `send_batch` then waits behind.
+        """
+        accumulator: Any = self._producer._message_accumulator
+        if accumulator._closed:
+            raise ProducerClosed()
+        if accumulator._exception is not None:
+            raise copy.copy(accumulator._exception)
+        if accumulator._batches.get(tp):
+            return None
+        future: asyncio.Future[Any] = accumulator._append_batch(builder, tp).future
+        return future
 
     async def _send(self, state: _Partition, batch: _Batch) -> None:
         tp = state.tp
