@@ -1,6 +1,7 @@
 """`make bench`: every phase against a real broker, a table, and the figures as JSON.
 
-python -m bench [--quick] [--phases ceiling,ingress,scaling,drain,e2e] [--note TEXT]
+python -m bench [--quick] [--phases http,scaling,drain,e2e] [--rounds N]
+                [--regimes 32,200] [--compare-with REF] [--no-peer] [--note TEXT]
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import uvloop
 from bench import broker, drain, endtoend, loadtest, machine, mix, report, wrk
 from bench.context import RESULTS, Options, Run, say
 
-PHASES = ("ceiling", "ingress", "scaling", "drain", "e2e")
+PHASES = ("http", "scaling", "drain", "e2e")
 QUICK = Options(duration_s=5, warmup_s=2, drain_records=10_000, e2e_seconds=5, e2e_warmup_s=1)
 BUSY_LOAD_PER_CORE = 0.25
 
@@ -39,7 +40,23 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--duration", type=float, help=f"seconds per wrk measurement [{defaults.duration_s:.0f}]"
     )
-    parser.add_argument("--connections", type=int, default=defaults.connections)
+    parser.add_argument(
+        "--regimes",
+        default=",".join(str(c) for c in defaults.regimes),
+        help="comma-separated wrk connection counts, each measured for every server",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=defaults.rounds, help="alternated rounds per regime"
+    )
+    parser.add_argument(
+        "--compare-with",
+        default="",
+        metavar="REF",
+        help="also measure the ingress of this git commit, side by side",
+    )
+    parser.add_argument(
+        "--no-peer", action="store_true", help="leave out the FastAPI peer receiver"
+    )
     parser.add_argument("--threads", type=int, default=defaults.threads, help="wrk threads")
     parser.add_argument("--drain-records", type=int, help=f"[{defaults.drain_records}]")
     parser.add_argument("--e2e-rate", type=float, default=defaults.e2e_rate)
@@ -56,7 +73,10 @@ def _options(args: argparse.Namespace) -> Options:
     return Options(
         duration_s=args.duration or base.duration_s,
         warmup_s=base.warmup_s,
-        connections=args.connections,
+        regimes=tuple(int(c) for c in args.regimes.split(",") if c.strip()),
+        rounds=args.rounds,
+        peer=not args.no_peer,
+        compare_with=args.compare_with,
         threads=args.threads,
         drain_records=args.drain_records or base.drain_records,
         drain_timeout_s=base.drain_timeout_s,
@@ -92,7 +112,7 @@ def main() -> int:
     workdir = RESULTS / stamp
     workdir.mkdir(parents=True, exist_ok=True)
 
-    if {"ceiling", "ingress", "scaling"} & set(chosen):
+    if {"http", "scaling"} & set(chosen):
         wrk.ensure_installed()
     bootstrap = broker.bootstrap_servers()
     say(f"broker {bootstrap}; logs and scripts in {workdir}")
@@ -104,13 +124,11 @@ def main() -> int:
     say(f"providers in the mix: {', '.join(providers)}")
 
     phases: dict[str, dict[str, Any]] = {}
-    if "ceiling" in chosen:
-        phases["ceiling"] = attempt(run, "ceiling", lambda: loadtest.ceiling(run))
-    if "ingress" in chosen:
-        phases["ingress"] = attempt(run, "ingress", lambda: loadtest.ingress(run, 1, True))
+    if "http" in chosen:
+        phases["http"] = attempt(run, "http", lambda: loadtest.http(run))
     if "scaling" in chosen:
         phases["ingress_2_workers"] = attempt(
-            run, "ingress-2-workers", lambda: loadtest.ingress(run, 2, False)
+            run, "ingress-2-workers", lambda: loadtest.ingress(run, 2)
         )
     if "drain" in chosen:
         for mode in drain.MODES:

@@ -22,12 +22,16 @@ def say(message: str) -> None:
 class Options:
     duration_s: float = 15.0  # each wrk measurement
     warmup_s: float = 3.0
-    # Enough to saturate either server: the ceiling answers at once, but the ingress holds
-    # each request until Kafka acknowledges it (milliseconds), so at 50 connections it sat
-    # at about 84% CPU, waiting, and its maximum rate was never reached.
-    connections: int = 200
+    # Providers send with whatever concurrency they like: a moderate one, where the
+    # ingress waits on Kafka with few requests per batch, and one that saturates every
+    # server (the ceiling answers at once, the ingress only after Kafka's acknowledgement).
+    regimes: tuple[int, ...] = (32, 200)
+    rounds: int = 1  # measurements of each server in each regime, alternated
+    peer: bool = True  # the hand-written FastAPI receiver beside the ingress
+    compare_with: str = ""  # a git ref whose ingress is measured beside this one
     # a paced run needs spare connections, or slow answers would hold sends back
     paced_connections: int = 200
+    connections: int = 200  # make profile's wrk
     threads: int = 1
     drain_records: int = 50_000
     drain_timeout_s: float = 120.0

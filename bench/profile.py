@@ -1,6 +1,7 @@
 """`make profile`: sample the ingress and the processor under load with py-spy.
 
-    python -m bench.profile [--seconds 15] [--records 150000]
+    python -m bench.profile [--seconds 15] [--records 150000] [--connections 200]
+        [--delivery at-least-once|exactly-once] [--only ingress|ceiling|processor]
 
 The ingress runs under wrk at full speed with the benchmark's signed mix; the processor
 drains a preloaded backlog. py-spy (from PyPI; it needs ptrace, so root or
@@ -22,19 +23,11 @@ import uvloop
 
 from bench import broker, flamegraph, loadtest, mix, payloads, services, stacks, wrk
 from bench.context import RESULTS, Options, Run, say
+from bench.tools import py_spy
 from fleetwire.topics import TopicNames
 
 SAMPLE_RATE = 200
 TARGETS = ("ingress", "ceiling", "processor")
-
-
-def py_spy() -> str:
-    found = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
-    if Path(found).exists():
-        return found
-    say("installing py-spy from PyPI")
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "py-spy>=0.3.14"], check=True)
-    return str(Path(sys.executable).parent / "py-spy")
 
 
 def record(pid: int, seconds: float, out: Path) -> list[stacks.Stack]:
@@ -129,7 +122,7 @@ def profile_ceiling(run: Run, seconds: float, stem: Path) -> Path:
     return write(stem, "ceiling (bare aiohttp + uvloop, verify only) under wrk", sampled)
 
 
-def profile_processor(run: Run, seconds: float, records: int, stem: Path) -> Path:
+def profile_processor(run: Run, seconds: float, records: int, delivery: str, stem: Path) -> Path:
     prefix = run.prefix("profile-processor")
     uvloop.run(broker.create_topics(run.bootstrap, prefix))
     raw = TopicNames(prefix).raw(payloads.PROVIDER)
@@ -141,7 +134,7 @@ def profile_processor(run: Run, seconds: float, records: int, stem: Path) -> Pat
         prefix,
         run.sources_path,
         FLEETWIRE_ADMIN_PORT=str(admin),
-        FLEETWIRE_DELIVERY="at-least-once",
+        FLEETWIRE_DELIVERY=delivery,
     )
     service = services.fleetwire("processor", ["process"], env, run.file("processor.log"))
     try:
@@ -150,7 +143,7 @@ def profile_processor(run: Run, seconds: float, records: int, stem: Path) -> Pat
         sampled = record(service.pid, seconds, stem.with_suffix(".txt"))
     finally:
         service.stop()
-    return write(stem, "fleetwire processor draining a backlog (at-least-once)", sampled)
+    return write(stem, f"fleetwire processor draining a backlog ({delivery})", sampled)
 
 
 def main() -> int:
@@ -162,6 +155,15 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=15.0, help="sampling time per process")
     parser.add_argument("--records", type=int, default=150_000, help="processor backlog")
     parser.add_argument("--only", choices=TARGETS, help="profile one of them only")
+    parser.add_argument(
+        "--connections", type=int, default=Options().connections, help="wrk connections"
+    )
+    parser.add_argument(
+        "--delivery",
+        choices=("at-least-once", "exactly-once"),
+        default="at-least-once",
+        help="the processor's delivery mode",
+    )
     args = parser.parse_args()
     wrk.ensure_installed()
     py_spy()
@@ -177,7 +179,7 @@ def main() -> int:
         workdir,
         workdir / "sources.toml",
         sources,
-        Options(),
+        Options(connections=args.connections),
     )
     reports = []
     try:
@@ -188,7 +190,9 @@ def main() -> int:
             reports.append(profile_ceiling(run, args.seconds, Path(f"{stem}-ceiling")))
         if args.only in (None, "processor"):
             reports.append(
-                profile_processor(run, args.seconds, args.records, Path(f"{stem}-processor"))
+                profile_processor(
+                    run, args.seconds, args.records, args.delivery, Path(f"{stem}-processor")
+                )
             )
     finally:
         deleted = uvloop.run(broker.delete_topics(bootstrap, f"bench{run.run_id}"))

@@ -14,6 +14,7 @@ from functools import cache
 from typing import Protocol
 
 from aiohttp import web
+from multidict import CIMultiDict
 
 from fleetwire.errors import AuthenticationError, PublishError
 from fleetwire.topics import TopicNames
@@ -25,6 +26,8 @@ from ingress.verifier import Verifier, header_bytes
 log = logging.getLogger(__name__)
 
 ACCEPTED = b'{"status":"accepted"}'
+# aiohttp copies given headers as they are; a content_type argument is parsed every time.
+ACCEPTED_HEADERS = CIMultiDict({"Content-Type": "application/json"})
 RETRY_AFTER_S = "5"
 DEFAULT_TYPE = "application/octet-stream"
 
@@ -73,21 +76,22 @@ class WebhookHandler:
         self._idle = asyncio.Event()
         self._idle.set()
         self._draining = False
+        self._tally = metrics.TurnTally(lambda: self._in_flight)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["source"]
         verifier = self._config.verifiers.get(name)
         if verifier is None:
-            metrics.requests(metrics.UNKNOWN_SOURCE, 404).inc()
+            self._tally.answered(metrics.UNKNOWN_SOURCE, 404)
             return self._closing(_json_error(404, "unknown source"))
         self._in_flight += 1
         self._idle.clear()
-        metrics.IN_FLIGHT.inc()
+        self._tally.moved()
         try:
             return self._answer(name, await self._handle(request, verifier))
         finally:
             self._in_flight -= 1
-            metrics.IN_FLIGHT.dec()
+            self._tally.moved()
             if self._in_flight == 0:
                 self._idle.set()
 
@@ -98,12 +102,12 @@ class WebhookHandler:
         source = name if name in self._config.verifiers else metrics.UNKNOWN_SOURCE
         response = _json_error(405, "only POST is accepted here")
         response.headers["Allow"] = "POST"
-        metrics.requests(source, 405).inc()
+        self._tally.answered(source, 405)
         return self._closing(response)
 
     async def not_found(self, request: web.Request) -> web.StreamResponse:
         """Any other path: 404, counted under `_unknown`, never under the path itself."""
-        metrics.requests(metrics.UNKNOWN_SOURCE, 404).inc()
+        self._tally.answered(metrics.UNKNOWN_SOURCE, 404)
         return self._closing(_json_error(404, "not found"))
 
     def drain(self) -> None:
@@ -120,7 +124,7 @@ class WebhookHandler:
         return True
 
     def _answer(self, source: str, response: web.Response) -> web.Response:
-        metrics.requests(source, response.status).inc()
+        self._tally.answered(source, response.status)
         return self._closing(response)
 
     def _closing(self, response: web.Response) -> web.Response:
@@ -133,7 +137,7 @@ class WebhookHandler:
         body = await self._receive(request)
         if isinstance(body, web.Response):
             return body
-        metrics.body_bytes(source.name).observe(len(body))
+        self._tally.body(source.name, len(body))
         request_id = self._request_ids.next()
         now_ns = time.time_ns()
         try:
@@ -200,14 +204,14 @@ class WebhookHandler:
                 self._config.topics.raw(source.provider), header_bytes(key), body, headers
             )
         except PublishError as exc:
-            metrics.publish_seconds("failed").observe(time.perf_counter() - started)
+            self._tally.published("failed", time.perf_counter() - started)
             context = _context(source, request_id, delivery_id=key)
             log.warning("not published, answering 503: %s", exc, extra=context)
             return _unavailable("kafka unavailable")
-        metrics.publish_seconds("acknowledged").observe(time.perf_counter() - started)
+        self._tally.published("acknowledged", time.perf_counter() - started)
         if log.isEnabledFor(logging.DEBUG):  # no context built for a line nobody sees
             log.debug("published", extra=_context(source, request_id, delivery_id=key))
-        return web.Response(body=ACCEPTED, content_type="application/json")
+        return web.Response(body=ACCEPTED, headers=ACCEPTED_HEADERS)
 
 
 async def _read_body(request: web.Request, limit: int) -> bytes | None:

