@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from schemas.canonical import Canonical, EventData, Location
+from schemas.canonical import Canonical, EventData, Location, VssValue
 
 
 class AccountEventData(EventData, frozen=True, kw_only=True):
@@ -20,12 +20,14 @@ class VehicleStatusData(AccountEventData, frozen=True, kw_only=True):
     """An event that also reports the vehicle's position and readings at that moment.
 
     `fuel_level_percent` is 0 to 100. `battery_voltage` is the 12 V battery's voltage in
-    volts: it says nothing about the state of charge of a traction battery.
+    volts: it says nothing about the state of charge of a traction battery. `vss` lists
+    those readings under their VSS paths and units.
     """
 
     location: Location | None = None
     fuel_level_percent: float | None = None
     battery_voltage: float | None = None
+    vss: tuple[VssValue, ...] = ()
 
 
 class TripPoint(Canonical, frozen=True, kw_only=True):
