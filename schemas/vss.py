@@ -41,7 +41,6 @@ RELEASE_NAMES: dict[str, SpecName] = {
     "Vehicle.CurrentLocation.Longitude": SpecName("degrees", "double", "Vehicle/Vehicle.vspec"),
     "Vehicle.CurrentLocation.Heading": SpecName("degrees", "double", "Vehicle/Vehicle.vspec"),
     "Vehicle.TraveledDistance": SpecName("km", "float", "Vehicle/Vehicle.vspec"),
-    "Vehicle.Speed": SpecName("km/h", "float", "Vehicle/Vehicle.vspec"),
     "Vehicle.LowVoltageBattery.CurrentVoltage": SpecName("V", "float", "Vehicle/Battery.vspec"),
     "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current": SpecName(
         "percent", "float", "Powertrain/TractionBattery.vspec"
@@ -173,14 +172,11 @@ def _member(value: Any, key: str | None) -> Any:
 
 
 def _in_vss_units(value: Any, unit: str | None, name: SpecName) -> Any:
-    if value is None:
-        return None
     if name.datatype == "boolean":
         return value if isinstance(value, bool) else None
-    if isinstance(value, bool) or not isinstance(value, int | float) or name.unit is None:
+    # A number of unknown unit is not guessed at; neither is a unitless VSS number.
+    if not _is_number(value) or unit is None or name.unit is None:
         return None
-    if unit is None:
-        return None  # a number of unknown unit is not guessed at
     try:
         converted = convert(float(value), vss_unit(unit), name.unit)
     except OverflowError:  # an integer beyond any float: no VSS value, the reading stays
@@ -189,3 +185,7 @@ def _in_vss_units(value: Any, unit: str | None, name: SpecName) -> Any:
         return None
     # VSS gives ranges and levels integer datatypes (metres, whole percent): round to them.
     return round(converted) if name.datatype in _INTEGER_TYPES else converted
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
