@@ -34,6 +34,7 @@ from processors.units import distance_km
 from schemas import canonical as c
 from schemas import telematica as t
 from schemas.events import charging, connectivity
+from schemas.events.common import VssValue
 from schemas.vss import vss_values
 
 PROVIDER = "telematica"
@@ -141,12 +142,10 @@ class _Common(TypedDict):
     message: str | None
     status: charging.VehicleStatus | None
     location: c.Location | None
-    vss: tuple[c.VssValue, ...]
+    vss: tuple[VssValue, ...]
 
 
-def _vss(
-    status: charging.VehicleStatus | None, soc_percent: float | None
-) -> tuple[c.VssValue, ...]:
+def _vss(status: charging.VehicleStatus | None, soc_percent: float | None) -> tuple[VssValue, ...]:
     """The readings under their VSS names: the event's own state of charge before the
     snapshot's, so that each path appears once."""
     battery = (status.battery if status else None) or charging.Battery()

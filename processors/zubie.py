@@ -27,7 +27,7 @@ from processors.units import miles_to_km, mph_to_kmh
 from schemas import canonical as c
 from schemas import zubie as z
 from schemas.events import devices, driving, health, location, trips
-from schemas.events.common import TripPoint
+from schemas.events.common import TripPoint, VssValue
 from schemas.vss import vss_values
 
 PROVIDER = "zubie"
@@ -107,7 +107,7 @@ class _Status(TypedDict):
     user_id: str | None
     fuel_level_percent: float | None
     battery_voltage: float | None
-    vss: tuple[c.VssValue, ...]
+    vss: tuple[VssValue, ...]
 
 
 def _status(body: z.VehicleEvent, device: z.Device | None = None) -> _Status:

@@ -6,7 +6,7 @@ reader built against an older schema keeps working.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 import msgspec
 
@@ -52,19 +52,6 @@ class Location(Canonical, frozen=True, kw_only=True):
     address: str | None = None
     heading_deg: float | None = None
     speed_kmh: float | None = None
-
-
-class VssValue(Canonical, frozen=True, kw_only=True):
-    """A reading under its COVESA VSS name (release 5.0), in the unit VSS gives that path.
-
-    `path` is the VSS path (`Vehicle.TraveledDistance`), `unit` VSS's unit name (`km`,
-    `m`, `percent`, `V`, `degrees`; null for a boolean). The same reading stays in
-    fleetwire's own fields and units; schemas/vss.py holds the table.
-    """
-
-    path: str
-    value: Any
-    unit: str | None = None
 
 
 class EventData(Canonical, frozen=True, kw_only=True):

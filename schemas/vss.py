@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from schemas.canonical import VssValue
+from schemas.events.common import VssValue
 
 RELEASE = "5.0"
 RELEASE_TAG = "v5.0"

@@ -5,7 +5,8 @@ Domain `charging`. Distances are km; state-of-charge is percent.
 
 from __future__ import annotations
 
-from schemas.canonical import Canonical, EventData, Location, VssValue
+from schemas.canonical import Canonical, EventData, Location
+from schemas.events.common import VssValue
 
 
 class CommandEvent(EventData, frozen=True, kw_only=True):

@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
-from schemas.canonical import Canonical, EventData, Location, VssValue
+from typing import Any
+
+from schemas.canonical import Canonical, EventData, Location
+
+
+class VssValue(Canonical, frozen=True, kw_only=True):
+    """A reading under its COVESA VSS name (release 5.0), in the unit VSS gives that path.
+
+    `path` is the VSS path (`Vehicle.TraveledDistance`), `unit` VSS's unit name (`km`,
+    `m`, `percent`, `V`, `degrees`; null for a boolean). The same reading stays in
+    fleetwire's own fields and units; schemas/vss.py holds the table.
+    """
+
+    path: str
+    value: Any
+    unit: str | None = None
 
 
 class AccountEventData(EventData, frozen=True, kw_only=True):

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from schemas.canonical import Canonical, EventData, Location, VssValue
+from schemas.canonical import Canonical, EventData, Location
+from schemas.events.common import VssValue
 
 
 class SignalRef(Canonical, frozen=True, kw_only=True):

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from schemas import vss
-from schemas.canonical import VssValue
+from schemas.events.common import VssValue
 from tests.support.golden import GOLDEN
 
 VSS_PATH = re.compile(r"Vehicle(\.[A-Z][A-Za-z0-9]*)+")
