@@ -82,6 +82,7 @@ schemas: venv
 
 docs: venv
 	@$(BIN)/python -m schemas.eventsdoc
+	@$(BIN)/python -m schemas.asyncapi
 
 clean:
 	rm -rf .venv .venv-* .tools .pytest_cache .mypy_cache .ruff_cache .hypothesis

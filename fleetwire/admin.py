@@ -1,7 +1,9 @@
-"""The admin listener of every process: /healthz, /readyz, /metrics and /schemas/{file}.
+"""The admin listener of every process: /healthz, /readyz, /metrics, /schemas/{file} and
+/asyncapi.yaml.
 
 /schemas/ serves the committed JSON Schemas of the canonical events, so that `dataschema`
-points somewhere real without a separate web server (see FLEETWIRE_SCHEMA_BASE_URL).
+points somewhere real without a separate web server (see FLEETWIRE_SCHEMA_BASE_URL);
+/asyncapi.yaml the AsyncAPI document of every topic beside them (schemas/asyncapi.py).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from prometheus_client import (
     generate_latest,
 )
 
-from schemas.published import published_schemas
+from schemas.published import published_asyncapi, published_schemas
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,7 @@ disable_created_metrics()  # type: ignore[no-untyped-call]  # untyped upstream
 # True when ready; otherwise False, or the reason in one line (it must hold no secret).
 Readiness = Callable[[], Awaitable[bool | str]]
 SCHEMA_CONTENT_TYPE = "application/schema+json"
+ASYNCAPI_CONTENT_TYPE = "application/yaml"  # RFC 9512
 
 
 def admin_app(
@@ -39,6 +42,7 @@ def admin_app(
     """`schema_base_url`: where events say the schemas are, for their `$id` (None: as committed)."""
     # Read once; a name is only ever looked up here, so no request can reach another file.
     schemas = published_schemas(schema_base_url)
+    asyncapi = published_asyncapi()
 
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
@@ -65,11 +69,15 @@ def admin_app(
             )
         return web.Response(body=content, content_type=SCHEMA_CONTENT_TYPE)
 
+    async def asyncapi_document(_: web.Request) -> web.Response:
+        return web.Response(body=asyncapi, content_type=ASYNCAPI_CONTENT_TYPE)
+
     app = web.Application()
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/schemas/{file}", schema)
+    app.router.add_get("/asyncapi.yaml", asyncapi_document)
     return app
 
 
@@ -87,7 +95,7 @@ async def start_admin(
     sockets = getattr(server, "sockets", None) or ()
     bound = sockets[0].getsockname()[1] if sockets else port
     log.info(
-        "%s admin listening on http://%s:%d (/healthz /readyz /metrics /schemas/)",
+        "%s admin listening on http://%s:%d (/healthz /readyz /metrics /schemas/ /asyncapi.yaml)",
         kind,
         host,
         bound,

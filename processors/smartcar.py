@@ -9,7 +9,8 @@ older payloads) in any of its three forms: a number of at least 10^11 is epoch
 milliseconds, a smaller one epoch seconds (10^11 seconds is the year 5138, 10^11
 milliseconds 1973), a string of digits the same, any other string ISO 8601. Without it,
 the time the ingress received the delivery. Signals keep their own times (`oemUpdatedAt`,
-`fetchedAt` or the older `retrievedAt`, epoch milliseconds) in `data.signals[]`.
+`fetchedAt` or the older `retrievedAt`, epoch milliseconds) in `data.signals[]`. Each
+signal with a VSS counterpart also carries its VSS paths and values (schemas/vss.py).
 
 Subject: `vin:{VIN}` when `data.vehicle.vin` passes the VIN rule, else
 `smartcar:vehicle:{id}` with `data.vehicle.id`, or the top-level `vehicleId` when the
@@ -34,6 +35,7 @@ from processors.units import distance_km, speed_kmh
 from schemas import canonical as c
 from schemas import smartcar as s
 from schemas.events import connectivity, state
+from schemas.vss import vss_values
 
 PROVIDER = "smartcar"
 MAX_BODY_BYTES = 50 * 1024
@@ -159,6 +161,7 @@ def _signal(index: int, signal: s.Signal) -> state.Signal:
         error=state.SignalError(code=error.code, type=error.type) if error else None,
         oem_updated_at=_epoch_ms(meta.oem_updated_at, f"{where}.oemUpdatedAt"),
         fetched_at=_epoch_ms(fetched, f"{where}.fetchedAt"),
+        vss=vss_values(f"smartcar:{signal.code}", value, unit),
     )
 
 

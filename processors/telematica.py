@@ -11,6 +11,10 @@ Units: `rangeUnit` and `odo.unit` are converted to km (`km`, `mi`/`miles`, ...);
 that is absent is assumed to be km (the samples say `km`; Telematica does not document
 the set), and an unknown one rejects the record rather than guess.
 
+Location: the snapshot's position is the event's `data.location` (and stays in
+`data.status.location`). VSS: the snapshot's state of charge, range, charging and plug
+flags and odometer are also listed in `data.vss` (schemas/vss.py).
+
 Subject: `vin:{VIN}` when the snapshot's or device's VIN passes the VIN rule, else
 `telematica:vehicle:{vehicleId or deviceId}`; a charger command is keyed
 `telematica:charger:{chargerId}`. Device lists fan out to one event per device, its
@@ -20,6 +24,7 @@ position being the index (ids are deterministic per `svix-id`, the record key).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypedDict
 
 from fleetwire.errors import RejectedRecord
 from processors import event
@@ -29,6 +34,8 @@ from processors.units import distance_km
 from schemas import canonical as c
 from schemas import telematica as t
 from schemas.events import charging, connectivity
+from schemas.events.common import VssValue
+from schemas.vss import vss_values
 
 PROVIDER = "telematica"
 TIMESTAMP_HEADERS = ("svix-timestamp", "webhook-timestamp")
@@ -127,14 +134,50 @@ def _report_vehicle(report: t.VehicleReport) -> c.Vehicle:
     )
 
 
+class _Common(TypedDict):
+    """The fields every status event's data has: the vehicle, the job and the snapshot."""
+
+    vehicle: c.Vehicle
+    job_id: str | None
+    message: str | None
+    status: charging.VehicleStatus | None
+    location: c.Location | None
+    vss: tuple[VssValue, ...]
+
+
+def _vss(status: charging.VehicleStatus | None, soc_percent: float | None) -> tuple[VssValue, ...]:
+    """The readings under their VSS names: the event's own state of charge before the
+    snapshot's, so that each path appears once."""
+    battery = (status.battery if status else None) or charging.Battery()
+    readings = (
+        ("soc_percent", battery.soc_percent if soc_percent is None else soc_percent),
+        ("range_km", battery.range_km),
+        ("is_charging", battery.is_charging),
+        ("is_plugged", battery.is_plugged),
+        ("odometer_km", status.odometer_km if status else None),
+    )
+    return tuple(value for name, reading in readings for value in vss_values(name, reading))
+
+
 def _report(
     record: RawRecord,
     time: str,
     ce_type: str,
     report: t.VehicleReport,
-    data: Callable[[c.Vehicle, charging.VehicleStatus | None], c.EventData],
+    data: Callable[[_Common], c.EventData],
+    *,
+    soc_percent: float | None = None,
 ) -> list[c.CanonicalEvent]:
     vehicle = _report_vehicle(report)
+    status = _status(report.vehicle_state)
+    common = _Common(
+        vehicle=vehicle,
+        job_id=report.job_id,
+        message=report.message,
+        status=status,
+        location=status.location if status else None,
+        vss=_vss(status, soc_percent),
+    )
     return [
         event.build(
             record,
@@ -143,7 +186,7 @@ def _report(
             time=time,
             subject=event.subject(PROVIDER, vehicle, "vehicle", report.vehicle_id),
             provider_event_type=report.type,
-            data=data(vehicle, _status(report.vehicle_state)),
+            data=data(common),
         )
     ]
 
@@ -155,13 +198,7 @@ def _charging_status(record: RawRecord, time: str) -> list[c.CanonicalEvent]:
         time,
         "vehicle.charging.changed",
         report,
-        lambda vehicle, status: charging.ChargingChanged(
-            vehicle=vehicle,
-            job_id=report.job_id,
-            message=report.message,
-            status=status,
-            charging_state=report.current_state,
-        ),
+        lambda common: charging.ChargingChanged(**common, charging_state=report.current_state),
     )
 
 
@@ -172,13 +209,7 @@ def _plug_status(record: RawRecord, time: str) -> list[c.CanonicalEvent]:
         time,
         "vehicle.plug.changed",
         report,
-        lambda vehicle, status: charging.PlugChanged(
-            vehicle=vehicle,
-            job_id=report.job_id,
-            message=report.message,
-            status=status,
-            plug_state=report.current_state,
-        ),
+        lambda common: charging.PlugChanged(**common, plug_state=report.current_state),
     )
 
 
@@ -189,14 +220,10 @@ def _soc(record: RawRecord, time: str) -> list[c.CanonicalEvent]:
         time,
         "vehicle.battery.soc_reached",
         report,
-        lambda vehicle, status: charging.SocReached(
-            vehicle=vehicle,
-            job_id=report.job_id,
-            message=report.message,
-            status=status,
-            soc_percent=report.current_soc,
-            target_soc_percent=report.target_soc,
+        lambda common: charging.SocReached(
+            **common, soc_percent=report.current_soc, target_soc_percent=report.target_soc
         ),
+        soc_percent=report.current_soc,
     )
 
 

@@ -5,7 +5,8 @@ a timestamp without a zone is taken as UTC (Zubie documents it as "UTC with loca
 offset"). Units are not documented: distances are taken as miles, speeds as mph,
 acceleration as mph per second and geofence radii as miles (a US service; the values
 fit), and converted to km, km/h and km/h per second. `battery_level` is the 12 V
-battery's voltage, never a state of charge.
+battery's voltage, never a state of charge. Fuel level and battery voltage are also
+listed under their VSS names in `data.vss` (schemas/vss.py).
 
 Subject: `vin:{VIN}` when the VIN passes the VIN rule; else the first id present of the
 vehicle (`zubie:vehicle:{key or id}`), the device (`zubie:device:{serial or key}`) or
@@ -26,7 +27,8 @@ from processors.units import miles_to_km, mph_to_kmh
 from schemas import canonical as c
 from schemas import zubie as z
 from schemas.events import devices, driving, health, location, trips
-from schemas.events.common import TripPoint
+from schemas.events.common import TripPoint, VssValue
+from schemas.vss import vss_values
 
 PROVIDER = "zubie"
 
@@ -105,16 +107,20 @@ class _Status(TypedDict):
     user_id: str | None
     fuel_level_percent: float | None
     battery_voltage: float | None
+    vss: tuple[VssValue, ...]
 
 
 def _status(body: z.VehicleEvent, device: z.Device | None = None) -> _Status:
     reported = body.reported_vehicle()
+    fuel = reported.fuel_level if reported else None
+    voltage = reported.battery_level if reported else None
     return _Status(
         vehicle=_vehicle(reported, device),
         account_id=body.account_key,
         user_id=body.user_key,
-        fuel_level_percent=reported.fuel_level if reported else None,
-        battery_voltage=reported.battery_level if reported else None,
+        fuel_level_percent=fuel,
+        battery_voltage=voltage,
+        vss=(*vss_values("fuel_level_percent", fuel), *vss_values("battery_voltage", voltage)),
     )
 
 

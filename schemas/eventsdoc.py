@@ -297,6 +297,7 @@ How each provider's payload is mapped is in [normalization.md](normalization.md)
 
 - [Topics: one per domain](#topics-one-per-domain)
 - [Reading the topics](#reading-the-topics)
+- [The AsyncAPI document](#the-asyncapi-document)
 - [A minimal consumer](#a-minimal-consumer)
 - [The envelope](#the-envelope)
 - [Subjects and VINs](#subjects-and-vins)
@@ -346,6 +347,20 @@ READING = """\
   (7 days by default). A consumer that is down for longer misses events.
 - Records that fleetwire cannot normalize never reach these topics; they go to the
   operators' dead-letter topics and are replayed, with the same ids, once fixed.
+"""
+
+ASYNCAPI = """\
+## The AsyncAPI document
+
+[`schemas/asyncapi.yaml`](../schemas/asyncapi.yaml) describes every topic in AsyncAPI 3.0:
+each canonical topic as a channel with its record key (the subject), its `content-type`
+header and one message per type whose payload is the envelope around that type's `data`
+schema (the same schemas as the JSON Schemas below, embedded, so the file stands alone);
+the raw and dead-letter topics with their headers, for operators; and Kafka bindings
+(topic, partitions, replicas, key). The processors' admin port serves it at
+`GET /asyncapi.yaml`, beside `/schemas/` (by default `http://localhost:9109/asyncapi.yaml`).
+Feed it to AsyncAPI tooling to generate consumers, documentation or contract tests.
+Channel addresses use the default prefix `fleetwire`; yours may differ.
 """
 
 CONSUMER_INTRO = """\
@@ -496,6 +511,18 @@ Whatever the provider sent, fleetwire converts to these units; the field name sa
 | `battery_voltage` | volts of the 12 V battery: never a state of charge |
 | `latitude`, `longitude` | decimal degrees |
 
+Wherever the provider says where the vehicle was, the event has it at `data.location`
+(`latitude`, `longitude`), whatever else also holds it (`data.status.location` of the
+charging types, the location signal of `vehicle.state.reported`). A trip's
+`start_location` and `end_location` are where the trip began and ended, which is not
+always where the vehicle was at `time`.
+
+Vehicle readings that COVESA's Vehicle Signal Specification names (state of charge,
+range, odometer, fuel level, 12 V battery voltage, charging flags, position) are also
+listed in `vss` (on each Smartcar signal; in `data.vss` for Telematica and Zubie) as
+`{path, value, unit}` with VSS 5.0 paths and VSS units (a range in metres, for
+instance); see [normalization.md](normalization.md#vss-names).
+
 Converted values are rounded to 3 decimals. Smartcar signals (`data.signals` of
 `vehicle.state.reported`) carry their own `unit`: distances become `km`, speeds `km/h`,
 anything else (`percent`, `kPa`, ...) stays as reported. Where a provider documents no
@@ -550,6 +577,7 @@ def render(golden: Path = GOLDEN) -> str:
         "",
         TOPICS_AFTER,
         READING,
+        ASYNCAPI,
         CONSUMER_INTRO,
         *consumer_snippet(),
         "",

@@ -28,7 +28,7 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
 def schema(event_type: EventType) -> dict[str, Any]:
-    generated = _clean_descriptions(msgspec.json.schema(event_type.data))
+    generated = clean_descriptions(msgspec.json.schema(event_type.data))
     return {
         "$schema": DIALECT,
         "$id": event_type.schema_url,
@@ -37,7 +37,7 @@ def schema(event_type: EventType) -> dict[str, Any]:
     }
 
 
-def _clean_descriptions(node: Any) -> Any:
+def clean_descriptions(node: Any) -> Any:
     """Docstring-derived descriptions dedented the same way whatever msgspec version wrote them.
 
     msgspec 0.23 began dedenting docstrings, older releases kept the indentation; without
@@ -47,11 +47,11 @@ def _clean_descriptions(node: Any) -> Any:
         return {
             key: inspect.cleandoc(value)
             if key == "description" and isinstance(value, str)
-            else _clean_descriptions(value)
+            else clean_descriptions(value)
             for key, value in node.items()
         }
     if isinstance(node, list):
-        return [_clean_descriptions(item) for item in node]
+        return [clean_descriptions(item) for item in node]
     return node
 
 

@@ -6,6 +6,7 @@ Domain `charging`. Distances are km; state-of-charge is percent.
 from __future__ import annotations
 
 from schemas.canonical import Canonical, EventData, Location
+from schemas.events.common import VssValue
 
 
 class CommandEvent(EventData, frozen=True, kw_only=True):
@@ -52,11 +53,19 @@ class VehicleStatus(Canonical, frozen=True, kw_only=True):
 
 
 class StatusEvent(EventData, frozen=True, kw_only=True):
-    """Base of the events that report a change together with a status snapshot."""
+    """Base of the events that report a change together with a status snapshot.
+
+    `location` is where the vehicle was, the snapshot's position (`status.location`,
+    kept), so that every type that knows a position has it at `data.location`. `vss`
+    lists the snapshot's readings (and a `soc_percent` the event reports) under their
+    VSS paths and units.
+    """
 
     job_id: str | None = None
     message: str | None = None
     status: VehicleStatus | None = None
+    location: Location | None = None
+    vss: tuple[VssValue, ...] = ()
 
 
 class ChargingChanged(StatusEvent, frozen=True, kw_only=True):

@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from schemas.canonical import Canonical, EventData, Location
+
+
+class VssValue(Canonical, frozen=True, kw_only=True):
+    """A reading under its COVESA VSS name (release 5.0), in the unit VSS gives that path.
+
+    `path` is the VSS path (`Vehicle.TraveledDistance`), `unit` VSS's unit name (`km`,
+    `m`, `percent`, `V`, `degrees`; null for a boolean). The same reading stays in
+    fleetwire's own fields and units; schemas/vss.py holds the table.
+    """
+
+    path: str
+    value: Any
+    unit: str | None = None
 
 
 class AccountEventData(EventData, frozen=True, kw_only=True):
@@ -20,12 +35,14 @@ class VehicleStatusData(AccountEventData, frozen=True, kw_only=True):
     """An event that also reports the vehicle's position and readings at that moment.
 
     `fuel_level_percent` is 0 to 100. `battery_voltage` is the 12 V battery's voltage in
-    volts: it says nothing about the state of charge of a traction battery.
+    volts: it says nothing about the state of charge of a traction battery. `vss` lists
+    those readings under their VSS paths and units.
     """
 
     location: Location | None = None
     fuel_level_percent: float | None = None
     battery_voltage: float | None = None
+    vss: tuple[VssValue, ...] = ()
 
 
 class TripPoint(Canonical, frozen=True, kw_only=True):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from schemas.canonical import Canonical, EventData, Location
+from schemas.events.common import VssValue
 
 
 class SignalRef(Canonical, frozen=True, kw_only=True):
@@ -31,6 +32,8 @@ class Signal(Canonical, frozen=True, kw_only=True):
     `value` is the provider's `value` when its body has one, else the whole body object
     (a location's `{latitude, longitude}`, for instance). Distances are km and speeds
     km/h; other units are kept as reported. A signal that failed has `error` and no value.
+    `vss` is the same reading under its VSS paths and units (a position gives two paths,
+    latitude and longitude), empty when it has no VSS counterpart.
     """
 
     code: str
@@ -41,6 +44,7 @@ class Signal(Canonical, frozen=True, kw_only=True):
     error: SignalError | None = None
     oem_updated_at: str | None = None
     fetched_at: str | None = None
+    vss: tuple[VssValue, ...] = ()
 
 
 class Trigger(Canonical, frozen=True, kw_only=True):
