@@ -1,4 +1,10 @@
-"""python -m localkafka {fetch|start|stop|restart|status|describe|tool|versions|help}
+"""python -m localkafka {fetch|start|stop|restart|status|describe|bootstrap|tool|versions|help}
+
+  start      fetch the jars if needed, start every node, wait until all answer; idempotent
+  stop       SIGTERM every node of KAFKA_STATE_DIR, SIGKILL after KAFKA_STOP_TIMEOUT
+  status     one line per node; exit 0 only if every node answers
+  describe   print cluster.json (ports, files, and for a secured cluster users and certs)
+  bootstrap  print the PLAINTEXT bootstrap address of the running cluster
 
 Environment (defaults in brackets):
   KAFKA_VERSION          Kafka release: 4.4.0 or 3.9.1                         [4.4.0]
@@ -34,8 +40,6 @@ from localkafka.runtime import Runtime
 from localkafka.settings import Settings
 from localkafka.versions import VERSIONS, kafka_version
 
-COMMANDS = ("fetch", "start", "stop", "restart", "status", "describe", "tool", "versions", "help")
-
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
@@ -43,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command in {"help", "-h", "--help"}:
         print(__doc__)
         return 0
-    if command not in COMMANDS:
+    if command not in COMMAND_HANDLERS and command != "tool":
         print(__doc__, file=sys.stderr)
         print(f"localkafka: unknown command {command!r}", file=sys.stderr)
         return 2
@@ -112,6 +116,16 @@ def describe(settings: Settings) -> int:
     return 0
 
 
+def bootstrap(settings: Settings) -> int:
+    address = Cluster.load(settings.state_dir).bootstrap
+    if address is None:
+        raise LauncherError(
+            "a secured cluster has no PLAINTEXT bootstrap: read `secured` in cluster.json"
+        )
+    print(address)
+    return 0
+
+
 def stop(settings: Settings) -> None:
     state_dir = settings.state_dir.resolve()
     legacy = stop_legacy_broker(state_dir, settings.stop_timeout, sys.stdout)
@@ -169,6 +183,7 @@ COMMAND_HANDLERS: dict[str, Callable[[Settings], int]] = {
     "restart": restart,
     "status": status,
     "describe": describe,
+    "bootstrap": bootstrap,
     "versions": versions,
 }
 
