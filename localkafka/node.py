@@ -13,7 +13,7 @@ from pathlib import Path
 
 from localkafka.config import HOST, NodePorts
 from localkafka.errors import LauncherError
-from localkafka.processes import alive, cmdline, port_open
+from localkafka.processes import alive, cmdline, port_open, state
 from localkafka.runtime import Runtime
 
 STARTED = "Kafka Server started"
@@ -218,11 +218,23 @@ class Node:
         self._cds_dump.unlink(missing_ok=True)
 
     def pause(self) -> None:
-        """SIGSTOP: a hung node rather than a dead one."""
-        self._signal(self._require_pid(), signal.SIGSTOP)
+        """SIGSTOP: a hung node rather than a dead one. Returns once it is stopped."""
+        pid = self._require_pid()
+        self._signal(pid, signal.SIGSTOP)
+        self._wait_state(pid, stopped=True)
 
     def resume(self) -> None:
-        self._signal(self._require_pid(), signal.SIGCONT)
+        """SIGCONT. Returns once it runs again."""
+        pid = self._require_pid()
+        self._signal(pid, signal.SIGCONT)
+        self._wait_state(pid, stopped=False)
+
+    @staticmethod
+    def _wait_state(pid: int, *, stopped: bool, timeout: float = 5) -> None:
+        # A signal is delivered asynchronously: the state changes a moment later.
+        deadline = time.monotonic() + timeout
+        while (state(pid) == "T") != stopped and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     def _require_pid(self) -> int:
         pid = self.pid
@@ -240,6 +252,7 @@ class Node:
         while True:
             self._reap()
             if not alive(pid):
+                self._reap()  # it may have become a zombie just now
                 return True
             if time.monotonic() >= deadline:
                 return False
