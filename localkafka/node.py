@@ -83,11 +83,13 @@ class Node:
     def pid(self) -> int | None:
         """The JVM of this node if it is alive and really ours (a stale pid file or a reused
         pid gives None)."""
-        self._reap()
         try:
             pid = int(self.pid_file.read_text().strip())
         except (OSError, ValueError):
             return None
+        if self._process is not None and self._process.pid == pid:
+            # Our own child: its exit status is the truth, and waiting reaps the zombie.
+            return pid if self._process.poll() is None else None
         if not alive(pid):
             return None
         args = cmdline(pid)
@@ -143,10 +145,11 @@ class Node:
         while True:
             pid = self.pid
             if pid is None:
+                status = self._exit_status()
                 self.pid_file.unlink(missing_ok=True)
                 self.print_log_tail()
                 raise LauncherError(
-                    f"kafka node {self.id} exited during startup ({self.directory})"
+                    f"kafka node {self.id} exited during startup{status} ({self.directory})"
                 )
             if self.answering():
                 return
@@ -258,7 +261,13 @@ class Node:
                 return False
             time.sleep(0.05)
 
+    def _exit_status(self) -> str:
+        code = self._process.poll() if self._process is not None else None
+        if code is None:
+            return ""
+        return f" (killed by signal {-code})" if code < 0 else f" (exit status {code})"
+
     def _reap(self) -> None:
         # A JVM started by this process stays a zombie until waited for.
-        if self._process is not None and self._process.poll() is not None:
-            self._process = None
+        if self._process is not None:
+            self._process.poll()
