@@ -252,10 +252,10 @@ class Node:
 
     def _wait_gone(self, pid: int, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
+        own = self._process if self._process is not None and self._process.pid == pid else None
         while True:
-            self._reap()
-            if not alive(pid):
-                self._reap()  # it may have become a zombie just now
+            # Our own child is gone when waitpid says so (which also reaps it).
+            if (own.poll() is not None) if own is not None else not alive(pid):
                 return True
             if time.monotonic() >= deadline:
                 return False
@@ -266,8 +266,3 @@ class Node:
         if code is None:
             return ""
         return f" (killed by signal {-code})" if code < 0 else f" (exit status {code})"
-
-    def _reap(self) -> None:
-        # A JVM started by this process stays a zombie until waited for.
-        if self._process is not None:
-            self._process.poll()
