@@ -267,8 +267,8 @@ def render_properties(props: Mapping[str, str], header: str = "") -> str:
 
 
 def _escape(value: str) -> str:
-    # java.util.Properties reads a backslash as an escape, and a newline ends the value.
-    return value.replace("\\", "\\\\").replace("\n", "\\n")
+    # java.util.Properties reads a backslash as an escape, and a line break ends the value.
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def scram_arguments(users: Mapping[str, str]) -> list[str]:
