@@ -206,7 +206,9 @@ class WebhookHandler:
         except PublishError as exc:
             self._tally.published("failed", time.perf_counter() - started)
             context = _context(source, request_id, delivery_id=key)
-            log.warning("not published, answering 503: %s", exc, extra=context)
+            # "Not acknowledged", not "not written": a write that outlived its deadline may
+            # still land, and the provider's retry is then suppressed as a duplicate.
+            log.warning("not acknowledged, answering 503: %s", exc, extra=context)
             return _unavailable("kafka unavailable")
         self._tally.published("acknowledged", time.perf_counter() - started)
         if log.isEnabledFor(logging.DEBUG):  # no context built for a line nobody sees

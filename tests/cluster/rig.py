@@ -148,8 +148,12 @@ class Result:
         assert not self.canonical_lost, sorted(self.canonical_lost)[:10]
         assert not self.duplicated, sorted(self.duplicated.items())[:10]
         assert set(self.other) <= {200}, f"answers other than 200 and 503: {dict(self.other)}"
-        # Every record written after its 503 is one the ingress counted as such.
-        assert self.counted_written_late == self.written_after_503
+        # The ingress counts the records acknowledged after their request gave up. A write
+        # Kafka reported as failed but had taken (a timeout at a hung leader) it cannot
+        # know of, so its count is a lower bound of what is found, and no more.
+        assert self.counted_written_late <= self.written_after_503
+        if self.written_after_503:
+            assert self.counted_written_late > 0
 
 
 class Rig:
