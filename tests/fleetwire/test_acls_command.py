@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -224,3 +225,28 @@ def test_the_command_says_what_is_wrong(
     assert err.startswith("fleetwire: error: ")
     assert says in err
     assert len(err.splitlines()) == 1
+
+
+OPERATIONS_GUIDE = Path(__file__).resolve().parents[2] / "docs" / "operations.md"
+
+
+def test_the_operations_guide_lists_exactly_the_models_rights() -> None:
+    """docs/operations.md's table of rights is the model's, for `{prefix}` and `{group}`."""
+    rows = []
+    for line in OPERATIONS_GUIDE.read_text().splitlines():
+        cells = [c.strip().strip("`") for c in line.strip("|").split("|")]
+        if len(cells) == 6 and cells[0] in {r.value for r in Role}:
+            rows.append(tuple(cells))
+    expected = [
+        (
+            role.role.value,
+            role.principal,
+            grant.resource_type.value,
+            grant.name,
+            grant.pattern.value,
+            ", ".join(o.value for o in grant.operations),
+        )
+        for role in acl_plan("{prefix}", consumer_group="{group}")
+        for grant in role.grants
+    ]
+    assert rows == expected
