@@ -15,12 +15,17 @@ from aiokafka.errors import (
     UnknownProducerId,
 )
 
+from fleetwire.connection import KafkaConnection
+from fleetwire.diagnosis import Failure, diagnose
 from fleetwire.errors import PublishError
 from fleetwire.kafka import raw_producer, reachable
 
 log = logging.getLogger(__name__)
 
 RECONNECT_BACKOFF_S = (0.2, 0.5, 1.0, 2.0, 5.0)
+# Readiness checks in a row that find our producer cut off while a fresh connection works
+# before the producer is replaced: after an outage it usually reconnects by itself first.
+STALE_CHECKS = 3
 # How often overdue writes are looked for; they are cancelled this much before their
 # deadline at the earliest, never after it.
 SWEEP_INTERVAL_S = 0.05
@@ -102,8 +107,13 @@ LOST_PRODUCER_STATE = (
 class RawPublisher:
     """Writes raw records; connects in the background so the ingress can start first."""
 
-    def __init__(self, bootstrap_servers: str, timeout_s: float, max_record_bytes: int) -> None:
-        self._bootstrap = bootstrap_servers
+    def __init__(
+        self, connection: KafkaConnection, timeout_s: float, max_record_bytes: int
+    ) -> None:
+        self._connection = connection
+        self._bootstrap = connection.bootstrap_servers
+        self._failure: Failure | None = None
+        self._stale = 0
         self._timeout = timeout_s
         self._max_record_bytes = max_record_bytes
         self._producer: AIOKafkaProducer | None = None
@@ -120,24 +130,43 @@ class RawPublisher:
     async def _connect(self) -> None:
         attempt = 0
         while True:
-            producer = raw_producer(self._bootstrap, max_request_size=self._max_record_bytes)
+            producer = None
             try:
+                # Built anew each time: a rotated password, key or token file is read again.
+                producer = raw_producer(self._connection, max_request_size=self._max_record_bytes)
                 await producer.start()
-            except Exception as exc:  # any start failure is retried
-                await producer.stop()
+            except Exception as exc:  # any start failure is retried (a broken file too)
+                if producer is not None:
+                    await producer.stop()
                 delay = RECONNECT_BACKOFF_S[min(attempt, len(RECONNECT_BACKOFF_S) - 1)]
-                log.warning(
-                    "kafka %s not reachable (%s); retrying in %.1fs",
-                    self._bootstrap,
-                    type(exc).__name__,
-                    delay,
-                )
+                await self._report(exc, delay)
                 attempt += 1
                 await asyncio.sleep(delay)
                 continue
             self._producer = producer
-            log.info("connected to kafka %s", self._bootstrap)
+            if self._failure is not None:
+                log.info("kafka accepts this ingress again: %s", self._connection.describe())
+            self._failure = None
+            log.info("connected to kafka %s", self._connection.describe())
             return
+
+    async def _report(self, exc: Exception, delay: float) -> None:
+        failure = await diagnose(self._connection)
+        if failure is None:
+            log.warning(
+                "kafka %s not reachable (%s); retrying in %.1fs",
+                self._bootstrap,
+                type(exc).__name__,
+                delay,
+            )
+        self._note(failure)
+
+    def _note(self, failure: Failure | None) -> None:
+        """Say why Kafka will not have us, once per cause: at ERROR when it refused us."""
+        if failure is not None and (self._failure is None or failure != self._failure):
+            level = logging.ERROR if failure.refused else logging.WARNING
+            log.log(level, "%s; retrying until that is fixed", failure.line())
+        self._failure = failure
 
     async def publish(
         self, topic: str, key: bytes, value: bytes, headers: Sequence[tuple[str, bytes]]
@@ -161,13 +190,12 @@ class RawPublisher:
         finally:
             write.done = True
 
-    def _replace(self, producer: AIOKafkaProducer, exc: Exception) -> None:
+    def _replace(self, producer: AIOKafkaProducer, exc: Exception | str) -> None:
         """Retire a producer the broker no longer accepts and connect a new one."""
         if self._producer is not producer:
             return  # another request already replaced it
-        log.warning(
-            "kafka refuses this producer's writes (%s); starting a new one", type(exc).__name__
-        )
+        why = exc if isinstance(exc, str) else type(exc).__name__
+        log.warning("kafka refuses this producer's writes (%s); starting a new one", why)
         self._producer = None
         retiring = asyncio.create_task(self._retire(producer), name="kafka-retire")
         self._retiring.add(retiring)
@@ -182,9 +210,22 @@ class RawPublisher:
         except Exception as exc:  # a producer being thrown away may fail any way it likes
             log.debug("retired producer did not stop cleanly: %s", type(exc).__name__)
 
-    async def ready(self) -> bool:
+    async def ready(self) -> bool | str:
+        """True, or why not: the failure's line (never a secret), or False."""
         producer = self._producer
-        return producer is not None and await reachable(producer.client)
+        if producer is None:
+            return self._failure.line() if self._failure is not None else False
+        if await reachable(producer.client):
+            self._stale = 0
+            return True
+        failure = await diagnose(self._connection)
+        # A producer keeps the credentials it was built with. If the broker refuses us, or
+        # takes fresh credentials while this producer stays cut off, only a new one helps.
+        self._stale = 0 if failure is not None else self._stale + 1
+        self._note(failure)
+        if (failure is not None and failure.refused) or self._stale >= STALE_CHECKS:
+            self._replace(producer, failure.cause if failure else "stale credentials")
+        return failure.line() if failure is not None else False
 
     async def stop(self) -> None:
         if self._connecting is not None and not self._connecting.done():

@@ -10,6 +10,7 @@ flight, which finishes or, if Kafka does not answer, is abandoned uncommitted.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import Counter
@@ -18,6 +19,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 
+from fleetwire import clients
+from fleetwire.diagnosis import Failure, diagnose
 from fleetwire.kafka import reachable
 from fleetwire.settings import Delivery as DeliveryMode
 from fleetwire.settings import Settings
@@ -37,6 +40,8 @@ log = logging.getLogger(__name__)
 # A poll of 5,000 is about a quarter of a second of work, what a revocation may wait for.
 MAX_RECORDS_PER_POLL = 5000
 POLL_TIMEOUT_MS = 500
+# Between attempts while Kafka refuses or cannot be reached at start.
+RETRY_BACKOFF_S = (0.5, 1.0, 2.0, 5.0)
 
 
 def group_id(prefix: str) -> str:
@@ -55,6 +60,10 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
 
 
 class Worker:
+    _consumer: AIOKafkaConsumer
+    _delivery: Delivery
+    _partitions: Partitions
+
     def __init__(
         self,
         settings: Settings,
@@ -68,34 +77,67 @@ class Worker:
         self._lock = asyncio.Lock()
         self._revoking = False
         self._stop = asyncio.Event()
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=settings.bootstrap_servers,
+        self._settings = settings
+        self._failure: Failure | None = None
+        self._built = False  # the clients below exist once Kafka accepted us (see run)
+        self._mode = settings.delivery
+
+    def _build(self) -> tuple[AIOKafkaConsumer, Delivery, Partitions]:
+        """The clients, from the settings as they are now (a rotated secret file included)."""
+        settings = self._settings
+        connection = settings.kafka
+        consumer = clients.consumer(
+            connection,
             group_id=group_id(settings.topic_prefix),
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
             max_poll_records=MAX_RECORDS_PER_POLL,
         )
-        self._delivery: Delivery
+        delivery: Delivery
         if settings.delivery is DeliveryMode.EXACTLY_ONCE:
-            self._delivery = Transactional(
-                settings.bootstrap_servers, group_id(settings.topic_prefix), self._interrupted
-            )
+            delivery = Transactional(connection, group_id(settings.topic_prefix), self._interrupted)
         else:
-            self._delivery = AtLeastOnce(
-                settings.bootstrap_servers, self._consumer, self._interrupted
-            )
-        self._partitions = Partitions(self._consumer, self._delivery, self._interrupted)
-        self._mode = settings.delivery
+            delivery = AtLeastOnce(connection, consumer, self._interrupted)
+        return consumer, delivery, Partitions(consumer, delivery, self._interrupted)
 
     def _interrupted(self) -> bool:
         return self._revoking or self._stop.is_set()
 
-    async def ready(self) -> bool:
-        return await reachable(self._consumer._client)
+    async def ready(self) -> bool | str:
+        if not self._built:
+            return self._failure.line() if self._failure is not None else False
+        if await reachable(self._consumer._client):
+            return True
+        failure = await diagnose(self._settings.kafka)
+        return failure.line() if failure is not None else False
+
+    async def _accepted(self, stop: asyncio.Event) -> bool:
+        """Wait until Kafka accepts our connection settings, saying why not meanwhile."""
+        attempt = 0
+        while not stop.is_set():
+            failure = await diagnose(self._settings.kafka)
+            if failure is None:
+                if self._failure is not None:
+                    log.info("kafka accepts this processor again")
+                return True
+            if failure != self._failure:
+                level = logging.ERROR if failure.refused else logging.WARNING
+                log.log(level, "%s; retrying until that is fixed", failure.line())
+            self._failure = failure
+            delay = RETRY_BACKOFF_S[min(attempt, len(RETRY_BACKOFF_S) - 1)]
+            attempt += 1
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+        return False
 
     async def run(self, stop: asyncio.Event) -> None:
         self._stop = stop
+        if not await self._accepted(stop):
+            return
+        self._consumer, self._delivery, self._partitions = self._build()
+        self._built = True
+        self._failure = None
         await self._delivery.start()
         await self._consumer.start()
         self._consumer.subscribe(list(self._providers), listener=_Rebalance(self))

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from fleetwire.clients import admin_client, client_options
 from fleetwire.kafka import reachable
 from tests.support.broker import PrivateBroker
-from tests.support.kafka import BOOTSTRAP
+from tests.support.kafka import BOOTSTRAP, CONNECTION
 
 RUN_ID = uuid.uuid4().hex[:8]
 MAX_TEST_NAME_CHARS = 60
@@ -43,7 +44,7 @@ def kafka() -> Iterator[str]:
     from aiokafka import AIOKafkaClient
 
     async def probe() -> bool:
-        client = AIOKafkaClient(bootstrap_servers=BOOTSTRAP)
+        client = AIOKafkaClient(**client_options(CONNECTION))
         try:
             await client.bootstrap()
         except Exception:
@@ -64,9 +65,7 @@ def kafka() -> Iterator[str]:
 
 
 async def _delete_run_topics() -> None:
-    from aiokafka.admin import AIOKafkaAdminClient
-
-    admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
+    admin = admin_client(CONNECTION)
     try:
         await admin.start()
         ours = [t for t in await admin.list_topics() if t.startswith(f"t{RUN_ID}.")]

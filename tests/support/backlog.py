@@ -9,12 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from aiokafka import AIOKafkaProducer
-
-from fleetwire.kafka import max_record_bytes, raw_partitioner
+from fleetwire.kafka import durable_producer, max_record_bytes, raw_partitioner
 from processors.event import event_id
 from processors.record import RawRecord
-from tests.support.kafka import BOOTSTRAP
+from tests.support.kafka import CONNECTION
 from tests.support.samples import sample
 
 SOURCE = "zubie-main"
@@ -59,10 +57,8 @@ def trips(count: int) -> list[Raw]:
 
 
 async def produce(topic: str, records: Sequence[Raw], partition: int | None = None) -> None:
-    producer = AIOKafkaProducer(
-        bootstrap_servers=BOOTSTRAP,
-        acks="all",
-        enable_idempotence=True,
+    producer = durable_producer(
+        CONNECTION,
         linger_ms=5,
         max_batch_size=512 * 1024,
         max_request_size=max_record_bytes(1_048_576),  # bodies as large as the ingress takes
