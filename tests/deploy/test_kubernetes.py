@@ -3,6 +3,8 @@ agreement with what fleetwire reads and listens on."""
 
 from __future__ import annotations
 
+import ssl
+import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ import pytest
 import yaml
 
 from fleetwire.acls import Role
+from fleetwire.settings import Settings
 from ingress.sources import load_sources
 from tests.support.deployment import (
     CONTRACT_PORTS,
@@ -71,8 +74,12 @@ def pod_specs() -> dict[str, Obj]:
     }
 
 
-def container_env(pod: Obj, container: Obj) -> dict[str, str]:
-    """The environment a container gets, config maps resolved; secrets as their example."""
+def container_env(pod: Obj, container: Obj, local_files: bool = True) -> dict[str, str]:
+    """The environment a container gets, config maps resolved; secrets as their example.
+
+    With `local_files`, paths into a mounted example Secret point at a local copy of it,
+    so that settings which read their files at start can be checked here.
+    """
     config_maps = {n: o["data"] for n, o in by_kind("ConfigMap").items()}
     examples = example_secrets()
     env: dict[str, str] = {}
@@ -84,7 +91,44 @@ def container_env(pod: Obj, container: Obj) -> dict[str, str]:
         else:
             ref = item["valueFrom"]["secretKeyRef"]
             env[item["name"]] = examples[ref["name"]][ref["key"]]
+    if local_files:
+        for mount_path, directory in local_mounts(pod, container).items():
+            for name, value in env.items():
+                if value.startswith(f"{mount_path}/"):
+                    env[name] = str(directory / value.removeprefix(f"{mount_path}/"))
     return env
+
+
+# Local copies of the example Secrets, removed when the test run ends.
+LOCAL_SECRETS = tempfile.TemporaryDirectory(prefix="fleetwire-k8s-")
+
+
+def local_mounts(pod: Obj, container: Obj) -> dict[str, Path]:
+    """Mount path -> a local directory with the example Secret mounted there."""
+    examples = example_secrets()
+    volumes = {v["name"]: v for v in pod.get("volumes", [])}
+    local = {}
+    for mount in container.get("volumeMounts", []):
+        name = volumes[mount["name"]].get("secret", {}).get("secretName")
+        if name not in examples:
+            continue
+        directory = Path(LOCAL_SECRETS.name) / name
+        if not directory.exists():
+            directory.mkdir()
+            for key, value in examples[name].items():
+                (directory / key).write_text(stand_in(value))
+        local[mount["mountPath"]] = directory
+    return local
+
+
+def stand_in(value: str) -> str:
+    """A placeholder certificate becomes a real CA bundle (the system's): TLS settings load
+    their CA at start."""
+    if "BEGIN CERTIFICATE" not in value:
+        return value
+    bundle = ssl.get_default_verify_paths().cafile
+    assert bundle, "no system CA bundle to stand in for the example CA"
+    return Path(bundle).read_text()
 
 
 def example_secrets() -> dict[str, dict[str, str]]:
@@ -257,16 +301,22 @@ def test_the_sources_secret_is_mounted_where_fleetwire_looks_and_loads(tmp_path:
     assert env_references()
 
 
+def shared_settings() -> Settings:
+    """The settings of fleetwire-config, as the topics Job runs with them."""
+    pod = pod_specs()["fleetwire-topics"]
+    [container] = pod["containers"]
+    return settings_for(container_env(pod, container))
+
+
 def test_processors_never_outnumber_the_raw_partitions() -> None:
-    config = by_kind("ConfigMap")["fleetwire-config"]["data"]
-    partitions = settings_for(config).raw_partitions
+    partitions = shared_settings().raw_partitions
     assert by_kind("HorizontalPodAutoscaler")["fleetwire-processor"]["spec"]["maxReplicas"] <= (
         partitions
     )
 
 
 def test_production_topic_settings_are_declared_and_the_job_applies_them() -> None:
-    config = settings_for(by_kind("ConfigMap")["fleetwire-config"]["data"])
+    config = shared_settings()
     assert config.replication_factor >= 3
     assert 2 <= config.min_insync_replicas < config.replication_factor
     job = by_kind("Job")["fleetwire-topics"]
@@ -291,7 +341,8 @@ def test_every_pod_logs_in_to_kafka_over_tls_as_its_own_principal() -> None:
     principals = {}
     for name, pod in pod_specs().items():
         [container] = pod["containers"]
-        env = container_env(pod, container)
+        env = container_env(pod, container, local_files=False)
+        settings_for(container_env(pod, container))  # valid, the files as mounted
         assert env["KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL", name
         assert env["KAFKA_SASL_MECHANISM"].startswith("SCRAM-")
         assert all(not a.endswith(":9092") for a in env["KAFKA_BOOTSTRAP_SERVERS"].split(","))
