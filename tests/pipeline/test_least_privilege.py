@@ -4,14 +4,16 @@ A secured broker of the test's own denies everything no ACL allows
 (StandardAuthorizer, allow.everyone.if.no.acl.found=false). The ACLs applied are the
 commands `fleetwire acls` printed, run through Kafka's own AclCommand as the super-user
 with the same argument lists. Then `fleetwire topics`, the ingress, two exactly-once
-processors, `fleetwire replay` and a downstream consumer each run as their own principal;
-every provider's samples go through, and each role is refused what it must not do.
+processors (one logging in with SCRAM, one with its client certificate), `fleetwire
+replay` and a downstream consumer each run as their own principal; every provider's
+samples go through, and each role is refused what it must not do.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -24,6 +26,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from fleetwire.acls import Role
+from fleetwire.settings import Settings
 from fleetwire.tools.acls import command_lines
 from fleetwire.topics import TopicNames
 from schemas.catalog import DOMAINS
@@ -33,12 +36,13 @@ from tests.support.golden import canonical_events
 from tests.support.kafka import free_port
 from tests.support.principals import Secured, inherited, refused
 from tests.support.processes import Service, run
-from tests.support.runtime import assignment, until
+from tests.support.runtime import Processor, assignment, until
 from tests.support.samples import invalid_samples, valid_samples
 
 pytestmark = pytest.mark.kafka
 
 ACL_COMMAND = "org.apache.kafka.tools.AclCommand"
+BASE_PORT = "FLEETWIRE_TEST_SECURED_BASE_PORT"
 PREFIX = f"t{RUN_ID}.acl"
 CONSUMER_GROUP = f"{PREFIX}.downstream"
 NAMES = TopicNames(PREFIX)
@@ -55,14 +59,17 @@ class Pipeline:
     secured: Secured
     acl_output: str
     webhooks: str
-    processors: list[Any]
+    processors: list[Processor]
     directory: Path
     base_env: dict[str, str]
     sent: list[tuple[str, bytes]]  # (provider, body) of every valid delivery
     dead: list[bytes]  # bodies that must be dead-lettered
 
-    def env(self, role: Role) -> dict[str, str]:
+    def env(self, role: Role, mtls: bool = False) -> dict[str, str]:
+        """The role's process environment: SCRAM with a password file, or its certificate."""
         user = role.default_principal.removeprefix("User:")
+        if mtls:
+            return {**self.base_env, **self.secured.mtls_env(user)}
         return {**self.base_env, **self.secured.sasl_env(user, self.directory / f"{user}.pw")}
 
 
@@ -88,7 +95,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from localkafka import Cluster
 
     state = tmp_path_factory.mktemp("secured-kafka")
-    broker = Cluster.start(state, security="secured")
+    # Free ports unless told where (a shared machine hands out port ranges).
+    base = os.environ.get(BASE_PORT)
+    broker = Cluster.start(state, security="secured", base_port=int(base) if base else None)
     try:
         yield broker
     finally:
@@ -151,7 +160,11 @@ def pipeline(cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             services.append(
                 Service(
                     ["process"],
-                    {**pipeline.env(Role.PROCESSOR), "FLEETWIRE_ADMIN_PORT": str(admin)},
+                    # One over SASL_SSL, one over mutual TLS: the same principal either way.
+                    {
+                        **pipeline.env(Role.PROCESSOR, mtls=n == 1),
+                        "FLEETWIRE_ADMIN_PORT": str(admin),
+                    },
                     directory / f"processor-{n}.log",
                 )
             )
@@ -159,7 +172,25 @@ def pipeline(cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         for service, admin in zip(services[1:], admins, strict=True):
             service.wait_http(f"http://127.0.0.1:{admin}/readyz")
         pipeline.webhooks = f"http://127.0.0.1:{port}/webhooks"
-        pipeline.processors = services[1:]
+        pipeline.processors = [
+            Processor(service, f"http://127.0.0.1:{admin}")
+            for service, admin in zip(services[1:], admins, strict=True)
+        ]
+        # Both processors share the raw partitions before anything is sent, so that each
+        # processes some of it.
+        raw_partitions = {
+            f"{NAMES.raw(p)}[{n}]" for p in CASES for n in range(Settings().raw_partitions)
+        }
+        asyncio.run(
+            until(
+                lambda: (
+                    all(assignment(p) for p in pipeline.processors)
+                    and set().union(*(assignment(p) for p in pipeline.processors)) == raw_partitions
+                ),
+                60,
+                "both processors to share the raw partitions",
+            )
+        )
         asyncio.run(_send_everything(pipeline))
         yield pipeline
     finally:
@@ -219,6 +250,7 @@ async def test_every_canonical_event_reaches_the_downstream_consumer(pipeline: P
     assert {e["source"] for e in received} == {f"/fleetwire/{c.source}" for c in CASES.values()}
     # Both processors took part, each under the processor's principal.
     assert all(assignment(p) for p in pipeline.processors)
+    assert all(p.consumed() > 0 for p in pipeline.processors)
 
 
 async def admin_read(secured: Secured, topic: str, expect: int, timeout: float = 60) -> list[Any]:
@@ -267,7 +299,7 @@ async def test_a_dead_letter_is_replayed_by_the_replay_principal(pipeline: Pipel
     # The ledger (read by the replay principal) keeps a second run from sending them again.
     twice = run(["replay", "--provider", "zubie"], pipeline.env(Role.REPLAY))
     assert twice.returncode == 0, twice.stdout + twice.stderr
-    assert "replayed 0," in twice.stdout, twice.stdout
+    assert f"{len(pipeline.dead)} already replayed before" in twice.stdout, twice.stdout
     # The processors handled the replayed records too: still undecodable, dead-lettered again.
     await admin_read(pipeline.secured, dlq, 2 * len(pipeline.dead))
 
@@ -346,7 +378,7 @@ async def assert_untouched(secured: Secured, topic: str) -> None:
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         seen: list[bytes] = []
-        while any(await consumer.position(tp) < end[tp] for tp in tps):
+        while [tp for tp in tps if await consumer.position(tp) < end[tp]]:
             batch = await consumer.getmany(*tps, timeout_ms=200)
             seen.extend(r.value for rs in batch.values() for r in rs)
         assert MARKER not in seen, f"a refused write reached {topic}"
@@ -367,15 +399,18 @@ async def test_the_ingress_can_neither_write_canonical_topics_nor_read_raw_ones(
     pipeline: Pipeline,
 ) -> None:
     secured, user = pipeline.secured, "fleetwire-ingress"
-    for topic in (NAMES.canonical("vehicle"), NAMES.dead_letter("zubie"), NAMES.replay_ledger()):
-        await refused(lambda t=topic: produce(secured, user, t, idempotent=True))
+    for topic in (NAMES.canonical("trips"), NAMES.dead_letter("zubie"), NAMES.replay_ledger()):
+        await refused(
+            f"{user} writes {topic}", lambda t=topic: produce(secured, user, t, idempotent=True)
+        )
         await assert_untouched(secured, topic)
     # WRITE implies DESCRIBE: the raw topic is visible to the ingress, and reading it is
     # refused outright.
-    assert await refused(lambda: consume(secured, user, NAMES.raw("zubie"))) == (
-        "TopicAuthorizationFailedError"
-    )
-    await refused(lambda: consume(secured, user, NAMES.canonical("vehicle")))
+    raw = NAMES.raw("zubie")
+    how = await refused(f"{user} reads {raw}", lambda: consume(secured, user, raw))
+    assert how == "TopicAuthorizationFailedError"
+    canonical = NAMES.canonical("trips")
+    await refused(f"{user} reads {canonical}", lambda: consume(secured, user, canonical))
 
 
 async def test_the_consumer_reads_no_raw_or_dead_letter_topic_and_writes_nothing(
@@ -383,26 +418,38 @@ async def test_the_consumer_reads_no_raw_or_dead_letter_topic_and_writes_nothing
 ) -> None:
     secured, user = pipeline.secured, "fleetwire-consumer"
     for topic in (NAMES.raw("zubie"), NAMES.dead_letter("zubie"), NAMES.replay_ledger()):
-        await refused(lambda t=topic: consume(secured, user, t))
-        await refused(lambda t=topic: consume(secured, user, t, CONSUMER_GROUP))
-    for topic in (NAMES.canonical("vehicle"), NAMES.raw("zubie"), NAMES.dead_letter("zubie")):
-        await refused(lambda t=topic: produce(secured, user, t))
+        await refused(f"{user} reads {topic}", lambda t=topic: consume(secured, user, t))
+        await refused(
+            f"{user} reads {topic} in its group",
+            lambda t=topic: consume(secured, user, t, CONSUMER_GROUP),
+        )
+    for topic in (NAMES.canonical("trips"), NAMES.raw("zubie"), NAMES.dead_letter("zubie")):
+        await refused(f"{user} writes {topic}", lambda t=topic: produce(secured, user, t))
         await assert_untouched(secured, topic)
+    canonical = NAMES.canonical("trips")
     # Not even an idempotent producer's id: the consumer may write nowhere.
-    await refused(lambda: produce(secured, user, NAMES.canonical("vehicle"), idempotent=True))
+    await refused(
+        f"{user} writes {canonical} idempotently",
+        lambda: produce(secured, user, canonical, idempotent=True),
+    )
+    await assert_untouched(secured, canonical)
     # Another group than the one it was given is refused too.
-    await refused(lambda: consume(secured, user, NAMES.canonical("vehicle"), f"{PREFIX}.other"))
+    other = f"{PREFIX}.other"
+    await refused(
+        f"{user} reads {canonical} in group {other}",
+        lambda: consume(secured, user, canonical, other),
+    )
 
 
 async def test_the_processor_cannot_create_topics_nor_write_raw_ones(pipeline: Pipeline) -> None:
     secured, user = pipeline.secured, "fleetwire-processor"
     for topic in (NAMES.canonical("stolen"), NAMES.raw("stolen"), f"{PREFIX}.anything"):
-        assert await refused(lambda t=topic: create(secured, user, t)) == (
-            "TopicAuthorizationFailedError"
-        )
+        how = await refused(f"{user} creates {topic}", lambda t=topic: create(secured, user, t))
+        assert how == "TopicAuthorizationFailedError"
         await assert_absent(secured, topic)
-    await refused(lambda: produce(secured, user, NAMES.raw("zubie")))
-    await assert_untouched(secured, NAMES.raw("zubie"))
+    raw = NAMES.raw("zubie")
+    await refused(f"{user} writes {raw}", lambda: produce(secured, user, raw))
+    await assert_untouched(secured, raw)
 
 
 async def test_the_outsider_can_do_nothing(pipeline: Pipeline) -> None:
@@ -413,15 +460,23 @@ async def test_the_outsider_can_do_nothing(pipeline: Pipeline) -> None:
         assert not [t for t in await admin.list_topics() if t.startswith(PREFIX)]
     finally:
         await admin.close()
-    every = [NAMES.raw("zubie"), NAMES.canonical("vehicle"), NAMES.dead_letter("zubie")]
+    every = [NAMES.raw("zubie"), NAMES.canonical("trips"), NAMES.dead_letter("zubie")]
     for topic in [*every, NAMES.replay_ledger()]:
-        await refused(lambda t=topic: consume(secured, user, t))
-        await refused(lambda t=topic: produce(secured, user, t))
-        await refused(lambda t=topic: produce(secured, user, t, idempotent=True))
+        await refused(f"{user} reads {topic}", lambda t=topic: consume(secured, user, t))
+        await refused(f"{user} writes {topic}", lambda t=topic: produce(secured, user, t))
+        await refused(
+            f"{user} writes {topic} idempotently",
+            lambda t=topic: produce(secured, user, t, idempotent=True),
+        )
         await assert_untouched(secured, topic)
-    await refused(lambda: consume(secured, user, NAMES.canonical("vehicle"), CONSUMER_GROUP))
-    await refused(lambda: create(secured, user, f"{PREFIX}.outsider"))
-    await assert_absent(secured, f"{PREFIX}.outsider")
+    canonical = NAMES.canonical("trips")
+    await refused(
+        f"{user} reads {canonical} in group {CONSUMER_GROUP}",
+        lambda: consume(secured, user, canonical, CONSUMER_GROUP),
+    )
+    topic = f"{PREFIX}.outsider"
+    await refused(f"{user} creates {topic}", lambda: create(secured, user, topic))
+    await assert_absent(secured, topic)
 
 
 def test_the_acls_applied_were_every_roles(pipeline: Pipeline) -> None:
