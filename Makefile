@@ -7,6 +7,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 BROKER := deploy/kafka/broker.sh
 export PYTHON VENV
+# The local Kafka (deploy/kafka/README.md): e.g. make kafka KAFKA_BROKERS=3 KAFKA_SECURITY=secured
+export KAFKA_VERSION KAFKA_BROKERS KAFKA_SECURITY KAFKA_EXTRA_CONFIG KAFKA_PORT KAFKA_CONTROLLER_PORT KAFKA_STATE_DIR
 
 .PHONY: help venv upgrade test-latest tools kafka kafka-stop run test lint bench profile topics schemas docs clean
 
@@ -17,7 +19,8 @@ help:
 	@echo "make test-latest the suite on the newest releases pyproject.toml allows (not the lock)"
 	@echo "make upgrade     refresh uv.lock to the newest releases, then make test"
 	@echo "make lint        ruff and mypy (strict)"
-	@echo "make kafka       start the local broker (idempotent); make kafka-stop stops it"
+	@echo "make kafka       start the local Kafka (idempotent); make kafka-stop stops it"
+	@echo "                 KAFKA_VERSION=4.4.0|3.9.1 KAFKA_BROKERS=1|3 KAFKA_SECURITY=plaintext|secured"
 	@echo "make bench       the benchmark (bench/README.md); figures in bench/results/"
 	@echo "make profile     py-spy flame graphs of the ingress and processor under load"
 	@echo "make schemas     regenerate the JSON Schemas in schemas/json/ from the structs"

@@ -22,7 +22,6 @@ from fleetwire.topics import ensure_topics
 
 ROOT = Path(__file__).resolve().parent.parent
 BROKER_SCRIPT = ROOT / "deploy" / "kafka" / "broker.sh"
-LOCAL_BOOTSTRAP = f"127.0.0.1:{os.environ.get('KAFKA_PORT', '9092')}"
 PRELOAD_CHUNK = 5000
 
 Record = tuple[bytes, bytes, list[tuple[str, bytes]]]  # key, value, headers
@@ -44,7 +43,11 @@ def bootstrap_servers() -> str:
     subprocess.run([script, "start"], check=True)  # noqa: S603 - our own script
     if status.returncode != 0:
         atexit.register(subprocess.run, [script, "stop"], check=False)
-    return LOCAL_BOOTSTRAP
+    # Every node's address when KAFKA_BROKERS=3; fails clearly for a secured cluster.
+    found = subprocess.run(  # noqa: S603 - our own script
+        [script, "bootstrap"], capture_output=True, text=True, check=True
+    )
+    return found.stdout.strip()
 
 
 def kafka_version(bootstrap: str) -> str:

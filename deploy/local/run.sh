@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
   deploy/kafka/broker.sh start
-  export KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092
+  KAFKA_BOOTSTRAP_SERVERS="$(deploy/kafka/broker.sh bootstrap)"
+  export KAFKA_BOOTSTRAP_SERVERS
 fi
 export FLEETWIRE_SOURCES="${FLEETWIRE_SOURCES:-deploy/local/sources.toml}"
 .venv/bin/fleetwire topics

@@ -9,7 +9,8 @@ if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
     started_here=1
   fi
   deploy/kafka/broker.sh start
-  export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:${KAFKA_PORT:-9092}"
+  KAFKA_BOOTSTRAP_SERVERS="$(deploy/kafka/broker.sh bootstrap)"
+  export KAFKA_BOOTSTRAP_SERVERS
 fi
 stop_broker() {
   if [ "$started_here" = 1 ]; then deploy/kafka/broker.sh stop; fi

@@ -1,51 +1,41 @@
 """A private Kafka broker for tests that must stop one; the shared broker is never touched.
 
-It runs the project's deploy/kafka/broker.sh on free ports with its own state directory.
-KAFKA_BROKER_SCRIPT names another copy of the script; KAFKA_LIBS_DIR (read by the script)
-lets it reuse jars that are already fetched.
+It is a single-node localkafka cluster on free ports with its own state directory, of the
+version in KAFKA_VERSION (the default otherwise), so it matches the shared broker of the
+run. KAFKA_LIBS_DIR lets it reuse jars that are already fetched.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
-import pytest
-
+from localkafka import DEFAULT_VERSION, Cluster
+from localkafka.cluster import DEFAULT_LIBS_ROOT
 from tests.support.kafka import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = Path(os.environ.get("KAFKA_BROKER_SCRIPT", ROOT / "deploy" / "kafka" / "broker.sh"))
+HEAP = "-Xms128m -Xmx256m"
 
 
 class PrivateBroker:
     def __init__(self, state_dir: Path) -> None:
-        if not SCRIPT.is_file():
-            pytest.fail(f"no broker script at {SCRIPT}; set KAFKA_BROKER_SCRIPT")
+        self._state_dir = state_dir
+        # Chosen now, so the address is known (and kept) across stops and starts.
         self.port = free_port()
+        self._controller_port = free_port()
         self.bootstrap = f"127.0.0.1:{self.port}"
-        self._env = {
-            **os.environ,
-            "KAFKA_PORT": str(self.port),
-            "KAFKA_CONTROLLER_PORT": str(free_port()),
-            "KAFKA_STATE_DIR": str(state_dir),
-            "KAFKA_HEAP_OPTS": "-Xms128m -Xmx256m",
-        }
-
-    def _run(self, command: str) -> None:
-        done = subprocess.run(
-            ["bash", str(SCRIPT), command],
-            env=self._env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
-        assert done.returncode == 0, f"broker.sh {command} failed:\n{done.stdout}{done.stderr}"
+        self.cluster: Cluster | None = None
 
     def start(self) -> None:
-        self._run("start")
+        self.cluster = Cluster.start(
+            self._state_dir,
+            version=os.environ.get("KAFKA_VERSION") or DEFAULT_VERSION,
+            base_port=self.port,
+            controller_port=self._controller_port,
+            heap=HEAP,
+            libs_root=Path(os.environ.get("KAFKA_LIBS_DIR") or DEFAULT_LIBS_ROOT),
+        )
 
     def stop(self) -> None:
-        self._run("stop")
+        if self.cluster is not None:
+            self.cluster.stop()
