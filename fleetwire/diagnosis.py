@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -22,14 +24,18 @@ from aiokafka.errors import (
     KafkaError,
     SaslAuthenticationFailed,
     UnsupportedSaslMechanismError,
+    for_code,
 )
+from aiokafka.protocol.admin import SaslAuthenticateRequest, SaslHandShakeRequest
+from aiokafka.protocol.metadata import MetadataRequest
 
 from fleetwire.clients import client_options
 from fleetwire.connection import KafkaConnection
 from fleetwire.errors import ConfigError, KafkaUnavailable
-from fleetwire.tokens import TokenError
+from fleetwire.tokens import TokenError, jwt_claims
 
 DIAGNOSIS_TIMEOUT_S = 5.0
+START_TIMEOUT_S = 60.0
 
 # OpenSSL's X509_V_ERR_HOSTNAME_MISMATCH and X509_V_ERR_IP_ADDRESS_MISMATCH.
 NAME_MISMATCH_CODES = frozenset({62, 64})
@@ -74,7 +80,7 @@ async def diagnose(
         return Failure(
             Cause.CONFIGURATION, connection.bootstrap_servers, str(exc), "the variable named"
         )
-    options.pop("bootstrap_servers")
+    del options["bootstrap_servers"]
     failures = []
     for server in connection.bootstrap_servers.split(","):
         failure = await _attempt(connection, server.strip(), options, timeout)
@@ -86,24 +92,65 @@ async def diagnose(
 
 
 async def _attempt(
-    connection: KafkaConnection, server: str, options: dict[str, object], timeout: float
+    connection: KafkaConnection, server: str, options: dict[str, Any], timeout: float
 ) -> Failure | None:
     host, port, _ = get_ip_port_afi(server)
+    oauth = options.get("sasl_mechanism") == "OAUTHBEARER"
+    if oauth:
+        # aiokafka takes the broker's refusal of a token (an error challenge) for success
+        # and is only disconnected at its next request: the exchange is done here instead.
+        options = {
+            **{k: v for k, v in options.items() if not k.startswith("sasl_")},
+            "security_protocol": "SSL" if connection.security.protocol.tls else "PLAINTEXT",
+        }
+    token = None
     try:
-        conn = await asyncio.wait_for(
-            create_conn(
+        if oauth:
+            # Before the connection's deadline: the endpoint has its own timeout.
+            token = await client_options(connection)["sasl_oauth_token_provider"].token()
+        async with asyncio.timeout(timeout):
+            conn = await create_conn(
                 host,
                 port,
                 client_id="fleetwire-diagnosis",
                 request_timeout_ms=int(timeout * 1000),
                 **options,
-            ),
-            timeout,
-        )
+            )
+            try:
+                if token is not None:
+                    await _bearer_exchange(conn, token)
+                # Authenticated; the broker must also answer a request.
+                await conn.send(MetadataRequest([]))
+            finally:
+                conn.close()
     except Exception as exc:  # every way a connection fails is classified below
         return classify(connection, server, exc)
-    conn.close()
     return None
+
+
+async def _bearer_exchange(conn: Any, token: str) -> None:
+    """RFC 7628 as Kafka speaks it; raises SaslAuthenticationFailed with the broker's status."""
+    handshake = await conn.send(SaslHandShakeRequest("OAUTHBEARER"))
+    if handshake.error_code or "OAUTHBEARER" not in handshake.enabled_mechanisms:
+        raise UnsupportedSaslMechanismError(
+            f"enabled mechanisms are {', '.join(handshake.enabled_mechanisms)}"
+        )
+    answer = await conn.send(
+        SaslAuthenticateRequest(f"n,,\x01auth=Bearer {token}\x01\x01".encode())
+    )
+    if answer.error_code:
+        raise for_code(answer.error_code)(answer.error_message)
+    if answer.sasl_auth_bytes:
+        # An error challenge, such as {"status":"invalid_token"}: never the token itself.
+        status = bytes(answer.sasl_auth_bytes).decode(errors="replace")[:200]
+        raise SaslAuthenticationFailed(f"the broker refused the token: {status}{_expiry(token)}")
+
+
+def _expiry(token: str) -> str:
+    expires = jwt_claims(token).get("exp")
+    if not isinstance(expires, int | float) or expires > time.time():
+        return ""
+    return f"; it expired at {datetime.fromtimestamp(expires, UTC):%Y-%m-%dT%H:%M:%SZ}"
 
 
 def classify(connection: KafkaConnection, server: str, exc: BaseException) -> Failure:
@@ -114,13 +161,33 @@ def classify(connection: KafkaConnection, server: str, exc: BaseException) -> Fa
 def _cause(connection: KafkaConnection, exc: BaseException) -> tuple[Cause, str]:
     if isinstance(exc, ssl.SSLError):
         return _tls_cause(exc)
-    if isinstance(exc, TokenError):
-        return Cause.TOKEN, connection.security.credential_variables()
-    if isinstance(exc, SaslAuthenticationFailed | IllegalSaslStateError):
-        return Cause.AUTHENTICATION, connection.security.credential_variables()
-    if isinstance(exc, UnsupportedSaslMechanismError):
-        return Cause.MECHANISM, "KAFKA_SASL_MECHANISM against the mechanisms your cluster enables"
-    if isinstance(exc, ConnectionResetError | asyncio.IncompleteReadError | KafkaError):
+    credentials = connection.security.credential_variables()
+    refusals: tuple[tuple[tuple[type[BaseException], ...], Cause, str], ...] = (
+        ((TokenError,), Cause.TOKEN, "the KAFKA_SASL_OAUTHBEARER_* settings named before"),
+        ((SaslAuthenticationFailed, IllegalSaslStateError), Cause.AUTHENTICATION, credentials),
+        (
+            (UnsupportedSaslMechanismError,),
+            Cause.MECHANISM,
+            "KAFKA_SASL_MECHANISM against the mechanisms your cluster enables",
+        ),
+    )
+    for kinds, cause, check in refusals:
+        if isinstance(exc, kinds):
+            return cause, check
+    return _closed_cause(connection, exc)
+
+
+def _closed_cause(connection: KafkaConnection, exc: BaseException) -> tuple[Cause, str]:
+    closed = isinstance(exc, ConnectionResetError | asyncio.IncompleteReadError | KafkaError)
+    if closed and connection.security.certificate_location is not None:
+        # With TLS 1.3 a broker that refuses our certificate just closes the connection
+        # once the handshake is done: the client sees no alert.
+        return Cause.CLIENT_CERTIFICATE, (
+            "KAFKA_SSL_CERTIFICATE_LOCATION and KAFKA_SSL_KEY_LOCATION (the broker closed "
+            "the connection after the TLS handshake: is the certificate signed by a CA it "
+            "trusts? does the listener expect SASL?)"
+        )
+    if closed:
         # A TLS broker drops a client that speaks plain text, and one that requires a
         # client certificate drops a client without it, often with no TLS alert at all.
         return Cause.UNREACHABLE, (
@@ -152,27 +219,36 @@ def _tls_cause(exc: ssl.SSLError) -> tuple[Cause, str]:
     return Cause.TLS, "that the port is a TLS listener, and KAFKA_SSL_*"
 
 
-async def start_client(client: Any, connection: KafkaConnection) -> None:
-    """Start a client; if Kafka will not have it, raise KafkaUnavailable saying why."""
-    try:
-        await client.start()
-    except KafkaError as exc:
-        close = getattr(client, "stop", None) or client.close
-        await close()
-        failure = await diagnose(connection)
-        if failure is None:
-            raise KafkaUnavailable(
-                f"kafka {connection.describe()}: {type(exc).__name__}: {exc}"
-            ) from None
-        raise KafkaUnavailable(failure.line()) from None
+async def start_client(
+    client: Any, connection: KafkaConnection, timeout: float = START_TIMEOUT_S
+) -> None:
+    """Start a client; if Kafka will not have it, raise KafkaUnavailable saying why.
+
+    Kafka is asked first: a client whose login is refused can wait for ever in start()
+    (an expired token is answered with empty metadata rather than an error).
+    """
+    failure = await diagnose(connection)
+    if failure is None or not failure.refused:
+        try:
+            await asyncio.wait_for(client.start(), timeout)
+            return
+        except (KafkaError, TimeoutError) as exc:
+            failure = await diagnose(connection) or classify(
+                connection, connection.bootstrap_servers, exc
+            )
+    close = getattr(client, "stop", None) or client.close
+    await close()
+    raise KafkaUnavailable(failure.line())
 
 
 def _detail(exc: BaseException) -> str:
+    name = type(exc).__name__
     if isinstance(exc, ssl.SSLCertVerificationError) and exc.verify_message:
-        return f"{type(exc).__name__}: {exc.verify_message}"
+        return f"{name}: {exc.verify_message}"
     if isinstance(exc, ssl.SSLError) and exc.reason:
-        return f"{type(exc).__name__}: {exc.reason}"
+        return f"{name}: {exc.reason}"
     text = str(exc).strip()
-    if isinstance(exc, KafkaError) and text.startswith("[Error"):
-        text = text.split(":", 1)[-1].strip() if ":" in text else text
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    # aiokafka's errors put their own name, or their code, in front of the message.
+    for lead in (f"{name}: ", f"[Error {getattr(exc, 'errno', '')}] {name}: "):
+        text = text.removeprefix(lead)
+    return f"{name}: {text}" if text and text != name else name

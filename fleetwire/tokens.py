@@ -4,7 +4,8 @@ aiokafka asks for a token on every new connection; a provider hands out the cach
 until 80% of its lifetime has passed, then gets a new one. Methods:
 - `oidc`: an OAuth 2.0 client-credentials grant against the token endpoint;
 - `file`: a token file that something else renews (a sidecar, a mounted secret);
-- `aws-msk-iam`: Amazon MSK's signed token, from the optional `msk-iam` extra.
+- `aws-msk-iam`: Amazon MSK's signed token, from aws-msk-iam-sasl-signer-python when it
+  is installed (it brings boto3, so it is not a dependency of fleetwire).
 """
 
 from __future__ import annotations
@@ -141,14 +142,15 @@ class ClientCredentials:
         form = {"grant_type": "client_credentials"}
         if self._scope:
             form["scope"] = self._scope
-        auth = aiohttp.BasicAuth(self._client_id, self._secret.read().value)
+        pair = f"{self._client_id}:{self._secret.read().value}".encode()
+        headers = {"Authorization": f"Basic {base64.b64encode(pair).decode()}"}
         started = self._clock()
         try:
             async with (
                 aiohttp.ClientSession(
                     timeout=aiohttp.ClientTimeout(total=ENDPOINT_TIMEOUT_S)
                 ) as session,
-                session.post(self._url, data=form, auth=auth) as response,
+                session.post(self._url, data=form, headers=headers) as response,
             ):
                 body = await response.read()
                 status = response.status
@@ -191,8 +193,8 @@ class ClientCredentials:
 class MskIamToken:
     """Amazon MSK IAM: a SigV4-signed token from aws-msk-iam-sasl-signer-python.
 
-    Needs the optional extra (`pip install 'fleetwire[msk-iam]'`) and AWS credentials
-    from the usual chain (environment, web identity, instance role).
+    Needs `pip install aws-msk-iam-sasl-signer-python` and AWS credentials from the usual
+    chain (environment, web identity, instance role). Not testable without AWS.
     """
 
     MODULE = "aws_msk_iam_sasl_signer"
@@ -203,8 +205,8 @@ class MskIamToken:
             self._signer: Any = importlib.import_module(self.MODULE).MSKAuthTokenProvider
         except ImportError:
             raise ConfigError(
-                "KAFKA_SASL_OAUTHBEARER_METHOD=aws-msk-iam needs the msk-iam extra: "
-                "pip install 'fleetwire[msk-iam]' (aws-msk-iam-sasl-signer-python)"
+                "KAFKA_SASL_OAUTHBEARER_METHOD=aws-msk-iam needs the AWS signer: "
+                "pip install aws-msk-iam-sasl-signer-python"
             ) from None
         self._region = oauth.aws_region
         self._clock = clock

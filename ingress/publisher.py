@@ -23,6 +23,8 @@ from fleetwire.kafka import raw_producer, reachable
 log = logging.getLogger(__name__)
 
 RECONNECT_BACKOFF_S = (0.2, 0.5, 1.0, 2.0, 5.0)
+# A producer that could not start by then is given up and another one tried.
+START_TIMEOUT_S = 30.0
 # Readiness checks in a row that find our producer cut off while a fresh connection works
 # before the producer is replaced: after an outage it usually reconnects by itself first.
 STALE_CHECKS = 3
@@ -130,17 +132,24 @@ class RawPublisher:
     async def _connect(self) -> None:
         attempt = 0
         while True:
+            delay = RECONNECT_BACKOFF_S[min(attempt, len(RECONNECT_BACKOFF_S) - 1)]
+            attempt += 1
+            # Asked first: a producer whose login is refused may wait for ever in start()
+            # (an expired token gets empty metadata, not an error).
+            failure = await diagnose(self._connection)
+            if failure is not None and failure.refused:
+                self._note(failure)
+                await asyncio.sleep(delay)
+                continue
             producer = None
             try:
                 # Built anew each time: a rotated password, key or token file is read again.
                 producer = raw_producer(self._connection, max_request_size=self._max_record_bytes)
-                await producer.start()
+                await asyncio.wait_for(producer.start(), START_TIMEOUT_S)
             except Exception as exc:  # any start failure is retried (a broken file too)
                 if producer is not None:
                     await producer.stop()
-                delay = RECONNECT_BACKOFF_S[min(attempt, len(RECONNECT_BACKOFF_S) - 1)]
                 await self._report(exc, delay)
-                attempt += 1
                 await asyncio.sleep(delay)
                 continue
             self._producer = producer

@@ -17,6 +17,7 @@ from fleetwire.clients import admin_client, client_options
 from fleetwire.kafka import reachable
 from tests.support.broker import PrivateBroker
 from tests.support.kafka import BOOTSTRAP, CONNECTION
+from tests.support.secured import SecuredCluster, secured_cluster
 
 RUN_ID = uuid.uuid4().hex[:8]
 MAX_TEST_NAME_CHARS = 60
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 
 # A test that uses one of these needs a running broker, whether or not it says so with
 # the marker: `-m "not kafka"` (the suite on a second Python) must leave all of them out.
-BROKER_FIXTURES = frozenset({"kafka", "private_broker"})
+BROKER_FIXTURES = frozenset({"kafka", "private_broker", "secured_kafka"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -96,3 +97,9 @@ def private_broker(tmp_path: Path) -> Iterator[PrivateBroker]:
         yield broker
     finally:
         broker.stop()
+
+
+@pytest.fixture(scope="session")
+def secured_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredCluster]:
+    """A secured local cluster of its own (SASL_SSL, mTLS, ACLs enforced), started once."""
+    yield from secured_cluster(tmp_path_factory)
