@@ -34,15 +34,18 @@ from tests.conftest import RUN_ID
 from tests.pipeline.test_providers_end_to_end import CASES, SOURCES, post
 from tests.support.golden import canonical_events
 from tests.support.kafka import free_port
-from tests.support.principals import Secured, inherited, refused
+from tests.support.principals import admin_properties, kafka_tool, options_of, refused
 from tests.support.processes import Service, run
 from tests.support.runtime import Processor, assignment, until
 from tests.support.samples import invalid_samples, valid_samples
+from tests.support.secured import SecuredCluster, without_security
 
 pytestmark = pytest.mark.kafka
 
 ACL_COMMAND = "org.apache.kafka.tools.AclCommand"
-BASE_PORT = "FLEETWIRE_TEST_SECURED_BASE_PORT"
+# Under uvloop a TLS connection's close can wait out the 30 s SSL shutdown timeout, once
+# per client; `fleetwire replay` closes several. A limit for a hung command, not a target.
+REPLAY_TIMEOUT_S = 240
 PREFIX = f"t{RUN_ID}.acl"
 CONSUMER_GROUP = f"{PREFIX}.downstream"
 NAMES = TopicNames(PREFIX)
@@ -56,7 +59,7 @@ BODY_IDS = {"zf-scalar": "eventBatchId", "smartcar": "eventId"}
 
 @dataclass
 class Pipeline:
-    secured: Secured
+    secured: SecuredCluster
     acl_output: str
     webhooks: str
     processors: list[Processor]
@@ -69,8 +72,10 @@ class Pipeline:
         """The role's process environment: SCRAM with a password file, or its certificate."""
         user = role.default_principal.removeprefix("User:")
         if mtls:
-            return {**self.base_env, **self.secured.mtls_env(user)}
-        return {**self.base_env, **self.secured.sasl_env(user, self.directory / f"{user}.pw")}
+            return {**self.base_env, **self.secured.mtls_env(*self.secured.client_cert(user))}
+        password = self.directory / f"{user}.password"
+        password.write_text(self.secured.password(user) + "\n")
+        return {**self.base_env, **self.secured.scram_env(user, password_file=password)}
 
 
 def delivery(provider: str, path: Path) -> bytes:
@@ -91,28 +96,15 @@ def published(provider: str) -> list[Path]:
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from localkafka import Cluster
-
-    state = tmp_path_factory.mktemp("secured-kafka")
-    # Free ports unless told where (a shared machine hands out port ranges).
-    base = os.environ.get(BASE_PORT)
-    broker = Cluster.start(state, security="secured", base_port=int(base) if base else None)
-    try:
-        yield broker
-    finally:
-        broker.stop()
-
-
-@pytest.fixture(scope="module")
-def pipeline(cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
+def pipeline(
+    secured_kafka: SecuredCluster, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Pipeline]:
+    secured = secured_kafka
     directory = tmp_path_factory.mktemp("least-privilege")
-    description = json.loads(Path(cluster.state_dir, "cluster.json").read_text())
-    secured = Secured.from_cluster(description)
     sources = directory / "sources.toml"
     sources.write_text(SOURCES)
     base = {
-        **{k: v for k, v in inherited().items() if not k.startswith("FLEETWIRE_")},
+        **{k: v for k, v in without_security(os.environ).items() if not k.startswith("FLEETWIRE_")},
         "FLEETWIRE_TOPIC_PREFIX": PREFIX,
         "FLEETWIRE_SOURCES": str(sources),
         "FLEETWIRE_HTTP_HOST": "127.0.0.1",
@@ -124,17 +116,17 @@ def pipeline(cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         [
             "acls",
             "--command-config",
-            secured.admin_properties,
+            admin_properties(secured),
             "--consumer-group",
             CONSUMER_GROUP,
         ],
-        {**base, "KAFKA_BOOTSTRAP_SERVERS": secured.sasl_ssl_bootstrap},
+        {**base, "KAFKA_BOOTSTRAP_SERVERS": secured.bootstrap},
     )
     assert printed.returncode == 0, printed.stderr
     commands = command_lines(printed.stdout)
     assert len(commands) == 14
     for args in commands:
-        applied = cluster.tool(ACL_COMMAND, *args)
+        applied = kafka_tool(secured, ACL_COMMAND, *args)
         assert applied.returncode == 0, f"{args}:\n{applied.stdout}{applied.stderr}"
 
     pipeline = Pipeline(secured, printed.stdout, "", [], directory, base, [], [])
@@ -227,7 +219,7 @@ async def test_every_canonical_event_reaches_the_downstream_consumer(pipeline: P
     )
     consumer = AIOKafkaConsumer(
         *(NAMES.canonical(d) for d in DOMAINS),
-        **pipeline.secured.client_options("fleetwire-consumer"),
+        **options_of(pipeline.secured, "fleetwire-consumer"),
         group_id=CONSUMER_GROUP,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
@@ -253,10 +245,12 @@ async def test_every_canonical_event_reaches_the_downstream_consumer(pipeline: P
     assert all(p.consumed() > 0 for p in pipeline.processors)
 
 
-async def admin_read(secured: Secured, topic: str, expect: int, timeout: float = 60) -> list[Any]:
+async def admin_read(
+    secured: SecuredCluster, topic: str, expect: int, timeout: float = 60
+) -> list[Any]:
     """Every record of `topic`, read as the super-user, once there are `expect` of them."""
     consumer = AIOKafkaConsumer(
-        **secured.client_options("admin"),
+        **options_of(secured, "admin"),
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
@@ -286,7 +280,7 @@ async def test_a_dead_letter_is_replayed_by_the_replay_principal(pipeline: Pipel
     letters = await admin_read(pipeline.secured, dlq, len(pipeline.dead))
     assert sorted(r.value for r in letters) == sorted(pipeline.dead)
 
-    replayed = run(["replay", "--provider", "zubie"], pipeline.env(Role.REPLAY))
+    replayed = run(["replay", "--provider", "zubie"], pipeline.env(Role.REPLAY), REPLAY_TIMEOUT_S)
     assert replayed.returncode == 0, replayed.stdout + replayed.stderr
     assert f"replayed {len(pipeline.dead)}," in replayed.stdout, replayed.stdout
     raw = await admin_read(
@@ -297,7 +291,7 @@ async def test_a_dead_letter_is_replayed_by_the_replay_principal(pipeline: Pipel
     again = [r for r in raw if "fleetwire-replay-of" in dict(r.headers)]
     assert sorted(r.value for r in again) == sorted(pipeline.dead)
     # The ledger (read by the replay principal) keeps a second run from sending them again.
-    twice = run(["replay", "--provider", "zubie"], pipeline.env(Role.REPLAY))
+    twice = run(["replay", "--provider", "zubie"], pipeline.env(Role.REPLAY), REPLAY_TIMEOUT_S)
     assert twice.returncode == 0, twice.stdout + twice.stderr
     assert f"{len(pipeline.dead)} already replayed before" in twice.stdout, twice.stdout
     # The processors handled the replayed records too: still undecodable, dead-lettered again.
@@ -307,9 +301,9 @@ async def test_a_dead_letter_is_replayed_by_the_replay_principal(pipeline: Pipel
 MARKER = b"must never be written"
 
 
-async def produce(secured: Secured, user: str, topic: str, idempotent: bool = False) -> None:
+async def produce(secured: SecuredCluster, user: str, topic: str, idempotent: bool = False) -> None:
     producer = AIOKafkaProducer(
-        **secured.client_options(user),
+        **options_of(secured, user),
         enable_idempotence=idempotent,
         acks="all" if idempotent else 1,
         request_timeout_ms=5000,
@@ -321,10 +315,10 @@ async def produce(secured: Secured, user: str, topic: str, idempotent: bool = Fa
         await producer.stop()
 
 
-async def consume(secured: Secured, user: str, topic: str, group: str | None = None) -> Any:
+async def consume(secured: SecuredCluster, user: str, topic: str, group: str | None = None) -> Any:
     """Read `topic` as `user`; returns what was read (the caller expects a refusal)."""
     consumer = AIOKafkaConsumer(
-        **secured.client_options(user),
+        **options_of(secured, user),
         group_id=group,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
@@ -348,8 +342,8 @@ async def consume(secured: Secured, user: str, topic: str, group: str | None = N
         await consumer.stop()
 
 
-async def create(secured: Secured, user: str, topic: str) -> None:
-    admin = AIOKafkaAdminClient(**secured.client_options(user), request_timeout_ms=5000)
+async def create(secured: SecuredCluster, user: str, topic: str) -> None:
+    admin = AIOKafkaAdminClient(**options_of(secured, user), request_timeout_ms=5000)
     await admin.start()
     try:
         response = await admin.create_topics([NewTopic(topic, 1, 1)])
@@ -362,10 +356,10 @@ async def create(secured: Secured, user: str, topic: str) -> None:
         await admin.close()
 
 
-async def assert_untouched(secured: Secured, topic: str) -> None:
+async def assert_untouched(secured: SecuredCluster, topic: str) -> None:
     """No record of the refused writes reached `topic` (read as the super-user)."""
     consumer = AIOKafkaConsumer(
-        **secured.client_options("admin"),
+        **options_of(secured, "admin"),
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
@@ -386,8 +380,8 @@ async def assert_untouched(secured: Secured, topic: str) -> None:
         await consumer.stop()
 
 
-async def assert_absent(secured: Secured, topic: str) -> None:
-    admin = AIOKafkaAdminClient(**secured.client_options("admin"))
+async def assert_absent(secured: SecuredCluster, topic: str) -> None:
+    admin = AIOKafkaAdminClient(**options_of(secured, "admin"))
     await admin.start()
     try:
         assert topic not in await admin.list_topics(), f"a refused create made {topic}"
@@ -454,7 +448,7 @@ async def test_the_processor_cannot_create_topics_nor_write_raw_ones(pipeline: P
 
 async def test_the_outsider_can_do_nothing(pipeline: Pipeline) -> None:
     secured, user = pipeline.secured, "fleetwire-outsider"
-    admin = AIOKafkaAdminClient(**secured.client_options(user))
+    admin = AIOKafkaAdminClient(**options_of(secured, user))
     await admin.start()
     try:
         assert not [t for t in await admin.list_topics() if t.startswith(PREFIX)]
