@@ -10,7 +10,7 @@ export PYTHON VENV
 # The local Kafka (deploy/kafka/README.md): e.g. make kafka KAFKA_BROKERS=3 KAFKA_SECURITY=secured
 export KAFKA_VERSION KAFKA_BROKERS KAFKA_SECURITY KAFKA_EXTRA_CONFIG KAFKA_PORT KAFKA_CONTROLLER_PORT KAFKA_STATE_DIR
 
-.PHONY: help venv upgrade test-latest tools kafka kafka-stop run test lint bench profile topics schemas docs clean
+.PHONY: help venv upgrade test-latest tools kafka kafka-stop kafka-stop-all run test lint bench profile topics schemas docs clean
 
 help:
 	@echo "make run         start kafka, topics, ingress and processors (Ctrl-C stops all)"
@@ -21,6 +21,7 @@ help:
 	@echo "make lint        ruff and mypy (strict)"
 	@echo "make kafka       start the local Kafka (idempotent); make kafka-stop stops it"
 	@echo "                 KAFKA_VERSION=4.4.0|3.9.1 KAFKA_BROKERS=1|3 KAFKA_SECURITY=plaintext|secured"
+	@echo "make kafka-stop-all  stop every local Kafka under .kafka/"
 	@echo "make bench       the benchmark (bench/README.md); figures in bench/results/"
 	@echo "make profile     py-spy flame graphs of the ingress and processor under load"
 	@echo "make schemas     regenerate the JSON Schemas in schemas/json/ from the structs"
@@ -38,6 +39,9 @@ kafka:
 
 kafka-stop:
 	@$(BROKER) stop
+
+kafka-stop-all:
+	@$(BROKER) stop-all
 
 topics: venv
 	@$(BIN)/fleetwire topics

@@ -1,7 +1,9 @@
-"""python -m localkafka {fetch|start|stop|restart|status|describe|bootstrap|tool|versions|help}
+"""python -m localkafka COMMAND, COMMAND one of:
+  fetch start stop stop-all restart status describe bootstrap tool versions help
 
   start      fetch the jars if needed, start every node, wait until all answer; idempotent
   stop       SIGTERM every node of KAFKA_STATE_DIR, SIGKILL after KAFKA_STOP_TIMEOUT
+  stop-all   stop every cluster under .kafka/ (whatever its version, size or security)
   status     one line per node; exit 0 only if every node answers
   describe   print cluster.json (ports, files, and for a secured cluster users and certs)
   bootstrap  print the PLAINTEXT bootstrap address of the running cluster
@@ -14,7 +16,8 @@ Environment (defaults in brackets):
   KAFKA_PORT             node 1's client port; node n's ports are node 1's + 10(n-1),
                          SASL_SSL on KAFKA_PORT+2 and mTLS on +3 when secured  [9092]
   KAFKA_CONTROLLER_PORT  node 1's KRaft controller port                 [KAFKA_PORT+1]
-  KAFKA_STATE_DIR        the cluster's files       [<project root>/.kafka/broker]
+  KAFKA_STATE_DIR        the cluster's files [.kafka/broker; other kinds of cluster get
+                         their own, e.g. .kafka/broker-3.9.1, .kafka/broker-3-nodes-secured]
   KAFKA_LIBS_DIR         jars, one directory per version [<project root>/.kafka/libs]
   KAFKA_HEAP_OPTS        JVM heap per node  [-Xms512m -Xmx1g; 3+ nodes -Xms256m -Xmx768m]
   KAFKA_START_TIMEOUT    seconds to wait for the nodes to answer                  [90]
@@ -32,12 +35,13 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from localkafka.cluster import Cluster, _read_spec, stop_legacy_broker
 from localkafka.errors import LauncherError
 from localkafka.fetch import fetch
 from localkafka.runtime import Runtime
-from localkafka.settings import Settings
+from localkafka.settings import KAFKA_DIR, Settings
 from localkafka.versions import VERSIONS, kafka_version
 
 
@@ -126,6 +130,18 @@ def bootstrap(settings: Settings) -> int:
     return 0
 
 
+def stop_all(settings: Settings) -> int:
+    """Every cluster under .kafka/ (or in KAFKA_STATE_DIR when it is set)."""
+    if settings.state_dir_given:
+        stop(settings)
+        return 0
+    dirs = sorted({p.parent for p in KAFKA_DIR.glob("*/spec.json")} | {KAFKA_DIR / "broker"})
+    for state_dir in dirs:
+        print(f"{state_dir}: ", end="", flush=True)
+        stop(replace(settings, state_dir=state_dir))
+    return 0
+
+
 def stop(settings: Settings) -> None:
     state_dir = settings.state_dir.resolve()
     legacy = stop_legacy_broker(state_dir, settings.stop_timeout, sys.stdout)
@@ -180,6 +196,7 @@ COMMAND_HANDLERS: dict[str, Callable[[Settings], int]] = {
     "fetch": fetch_jars,
     "start": start_cluster,
     "stop": stop_cluster,
+    "stop-all": stop_all,
     "restart": restart,
     "status": status,
     "describe": describe,

@@ -32,7 +32,7 @@ from localkafka.errors import LauncherError
 from localkafka.fetch import fetch
 from localkafka.locks import locked
 from localkafka.node import Node
-from localkafka.processes import alive, cmdline, free_ports
+from localkafka.processes import alive, cmdline, free_ports, port_open
 from localkafka.runtime import DEFAULT_JVM_OPTS, Runtime
 from localkafka.versions import DEFAULT_VERSION, kafka_version
 
@@ -255,6 +255,7 @@ class Cluster:
             return
         if stopped:
             self.runtime.check_java()
+            _check_ports_free(stopped)
         # All at once: a node of a multi-node cluster finishes starting only with a quorum.
         for node in stopped:
             node.launch()
@@ -432,6 +433,23 @@ def _secured_descriptor(cluster: Cluster) -> dict[str, Any]:
         "untrusted_client_cert": {"cert": str(untrusted.cert), "key": str(untrusted.key)},
         "admin_properties": str(cluster.state_dir / "admin.properties"),
     }
+
+
+def _check_ports_free(nodes: Sequence[Node]) -> None:
+    for node in nodes:
+        ports = node.ports
+        for port in (
+            ports.client_port,
+            ports.controller_port,
+            ports.sasl_ssl_port,
+            ports.mtls_port,
+        ):
+            if port is not None and port_open(HOST, port):
+                raise LauncherError(
+                    f"port {port} of kafka node {node.id} is taken: by another local Kafka "
+                    "(`deploy/kafka/broker.sh stop-all` stops those under .kafka/) or another "
+                    "program; choose other ports with KAFKA_PORT"
+                )
 
 
 def _nodes(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from localkafka.config import HOST, NodePorts
 from localkafka.errors import LauncherError
-from localkafka.processes import alive, cmdline, port_open
+from localkafka.processes import alive, cmdline, port_open, state
 from localkafka.runtime import Runtime
 
 STARTED = "Kafka Server started"
@@ -83,11 +83,13 @@ class Node:
     def pid(self) -> int | None:
         """The JVM of this node if it is alive and really ours (a stale pid file or a reused
         pid gives None)."""
-        self._reap()
         try:
             pid = int(self.pid_file.read_text().strip())
         except (OSError, ValueError):
             return None
+        if self._process is not None and self._process.pid == pid:
+            # Our own child: its exit status is the truth, and waiting reaps the zombie.
+            return pid if self._process.poll() is None else None
         if not alive(pid):
             return None
         args = cmdline(pid)
@@ -143,10 +145,11 @@ class Node:
         while True:
             pid = self.pid
             if pid is None:
+                status = self._exit_status()
                 self.pid_file.unlink(missing_ok=True)
                 self.print_log_tail()
                 raise LauncherError(
-                    f"kafka node {self.id} exited during startup ({self.directory})"
+                    f"kafka node {self.id} exited during startup{status} ({self.directory})"
                 )
             if self.answering():
                 return
@@ -218,11 +221,23 @@ class Node:
         self._cds_dump.unlink(missing_ok=True)
 
     def pause(self) -> None:
-        """SIGSTOP: a hung node rather than a dead one."""
-        self._signal(self._require_pid(), signal.SIGSTOP)
+        """SIGSTOP: a hung node rather than a dead one. Returns once it is stopped."""
+        pid = self._require_pid()
+        self._signal(pid, signal.SIGSTOP)
+        self._wait_state(pid, stopped=True)
 
     def resume(self) -> None:
-        self._signal(self._require_pid(), signal.SIGCONT)
+        """SIGCONT. Returns once it runs again."""
+        pid = self._require_pid()
+        self._signal(pid, signal.SIGCONT)
+        self._wait_state(pid, stopped=False)
+
+    @staticmethod
+    def _wait_state(pid: int, *, stopped: bool, timeout: float = 5) -> None:
+        # A signal is delivered asynchronously: the state changes a moment later.
+        deadline = time.monotonic() + timeout
+        while (state(pid) == "T") != stopped and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     def _require_pid(self) -> int:
         pid = self.pid
@@ -237,15 +252,17 @@ class Node:
 
     def _wait_gone(self, pid: int, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
+        own = self._process if self._process is not None and self._process.pid == pid else None
         while True:
-            self._reap()
-            if not alive(pid):
+            # Our own child is gone when waitpid says so (which also reaps it).
+            if (own.poll() is not None) if own is not None else not alive(pid):
                 return True
             if time.monotonic() >= deadline:
                 return False
             time.sleep(0.05)
 
-    def _reap(self) -> None:
-        # A JVM started by this process stays a zombie until waited for.
-        if self._process is not None and self._process.poll() is not None:
-            self._process = None
+    def _exit_status(self) -> str:
+        code = self._process.poll() if self._process is not None else None
+        if code is None:
+            return ""
+        return f" (killed by signal {-code})" if code < 0 else f" (exit status {code})"

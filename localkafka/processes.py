@@ -8,18 +8,26 @@ from pathlib import Path
 
 
 def alive(pid: int) -> bool:
-    """True for a running (or stopped) process; a zombie is dead for our purposes."""
+    """True for a running (or stopped) process; a zombie is dead for our purposes.
+
+    A JVM whose main thread has ended shows "Z" while its other threads still run (and
+    still hold its ports and files): it is alive until its last thread is gone.
+    """
+    if state(pid) not in {"Z", "X", None}:
+        return True
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+        tasks = [int(t.name) for t in Path(f"/proc/{pid}/task").iterdir()]
+    except (OSError, ValueError):
         return False
-    # The state follows the parenthesised command name, which may itself hold spaces.
-    return stat.rsplit(")", 1)[-1].split()[0] not in {"Z", "X"}
+    return any(state(pid, task) not in {"Z", "X", None} for task in tasks if task != pid)
 
 
-def state(pid: int) -> str | None:
+def state(pid: int, task: int | None = None) -> str | None:
+    """The state letter of a process (or of one of its threads), None when it is gone."""
+    path = f"/proc/{pid}/stat" if task is None else f"/proc/{pid}/task/{task}/stat"
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0]
+        # The state follows the parenthesised command name, which may itself hold spaces.
+        return Path(path).read_text().rsplit(")", 1)[-1].split()[0]
     except (OSError, IndexError):
         return None
 

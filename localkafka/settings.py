@@ -13,6 +13,8 @@ from localkafka.errors import LauncherError
 from localkafka.runtime import DEFAULT_JVM_OPTS
 from localkafka.versions import DEFAULT_VERSION, kafka_version
 
+KAFKA_DIR = PROJECT_ROOT / ".kafka"
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -22,7 +24,8 @@ class Settings:
     port: int = 9092
     controller_port: int | None = None
     extra_config: Mapping[str, str] = field(default_factory=dict)
-    state_dir: Path = PROJECT_ROOT / ".kafka" / "broker"
+    state_dir: Path = KAFKA_DIR / "broker"
+    state_dir_given: bool = False
     libs_root: Path = DEFAULT_LIBS_ROOT
     heap: str | None = None
     jvm_opts: tuple[str, ...] = DEFAULT_JVM_OPTS
@@ -46,14 +49,20 @@ class Settings:
         if cds not in {"0", "1"}:
             raise LauncherError(f"KAFKA_CDS must be 0 or 1, not {cds!r}")
         controller = get("KAFKA_CONTROLLER_PORT")
+        brokers = config.validate_brokers(_integer("KAFKA_BROKERS", get("KAFKA_BROKERS") or "1"))
+        security = config.validate_security(get("KAFKA_SECURITY") or config.PLAINTEXT)
+        state_dir = get("KAFKA_STATE_DIR")
         return cls(
             version=version,
-            brokers=config.validate_brokers(_integer("KAFKA_BROKERS", get("KAFKA_BROKERS") or "1")),
-            security=config.validate_security(get("KAFKA_SECURITY") or config.PLAINTEXT),
+            brokers=brokers,
+            security=security,
             port=_port("KAFKA_PORT", get("KAFKA_PORT") or "9092"),
             controller_port=_port("KAFKA_CONTROLLER_PORT", controller) if controller else None,
             extra_config=config.parse_extra_config(get("KAFKA_EXTRA_CONFIG") or ""),
-            state_dir=Path(get("KAFKA_STATE_DIR") or cls.state_dir),
+            state_dir=Path(state_dir)
+            if state_dir
+            else default_state_dir(version, brokers, security),
+            state_dir_given=state_dir is not None,
             libs_root=Path(get("KAFKA_LIBS_DIR") or cls.libs_root),
             heap=get("KAFKA_HEAP_OPTS"),
             jvm_opts=tuple(jvm.split()) if jvm else DEFAULT_JVM_OPTS,
@@ -62,6 +71,16 @@ class Settings:
             start_timeout=_seconds("KAFKA_START_TIMEOUT", get("KAFKA_START_TIMEOUT") or "90"),
             stop_timeout=_seconds("KAFKA_STOP_TIMEOUT", get("KAFKA_STOP_TIMEOUT") or "30"),
         )
+
+
+def default_state_dir(version: str, brokers: int, security: str) -> Path:
+    """.kafka/broker for the default kind of cluster, and a directory of its own for each
+    other kind (a state dir holds one version, size and security mode), so that
+    `KAFKA_VERSION=3.9.1 make test` after `make test` needs no clean-up."""
+    parts = [version] if version != DEFAULT_VERSION else []
+    parts += [f"{brokers}-nodes"] if brokers != 1 else []
+    parts += [security] if security != config.PLAINTEXT else []
+    return KAFKA_DIR / "-".join(["broker", *parts])
 
 
 def _java(env: Mapping[str, str]) -> str:

@@ -27,13 +27,19 @@ pytestmark = pytest.mark.kafka
 TOPIC_AUTHORIZATION_FAILED = 29
 
 
-@pytest.fixture(scope="module", params=[1, 3], ids=["1-node", "3-node"])
+@pytest.fixture(
+    scope="module",
+    params=[("4.4.0", 1), ("4.4.0", 3), ("3.9.1", 1)],
+    ids=["4.4.0-1-node", "4.4.0-3-node", "3.9.1-1-node"],
+)
 def cluster(
     tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> Iterator[Cluster]:
+    version, brokers = request.param
     started = Cluster.start(
         tmp_path_factory.mktemp("secured"),
-        brokers=request.param,
+        version=version,
+        brokers=brokers,
         security="secured",
         heap="-Xms128m -Xmx384m",
     )

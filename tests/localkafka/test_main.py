@@ -21,6 +21,21 @@ def test_defaults() -> None:
         None,
     )
     assert s.state_dir.parts[-2:] == (".kafka", "broker")
+    assert not s.state_dir_given
+
+
+@pytest.mark.parametrize(
+    ("env", "name"),
+    [
+        ({"KAFKA_VERSION": "4.4.0"}, "broker"),
+        ({"KAFKA_VERSION": "3.9.1"}, "broker-3.9.1"),
+        ({"KAFKA_BROKERS": "3"}, "broker-3-nodes"),
+        ({"KAFKA_BROKERS": "3", "KAFKA_SECURITY": "secured"}, "broker-3-nodes-secured"),
+        ({"KAFKA_VERSION": "3.9.1", "KAFKA_SECURITY": "secured"}, "broker-3.9.1-secured"),
+    ],
+)
+def test_each_kind_of_cluster_has_its_own_default_state_dir(env: dict[str, str], name: str) -> None:
+    assert Settings.from_env(env).state_dir.name == name
 
 
 def test_every_variable_is_read() -> None:
@@ -43,6 +58,7 @@ def test_every_variable_is_read() -> None:
     assert (s.brokers, s.security, s.port, s.controller_port) == (3, "secured", 29092, 29093)
     assert s.extra_config == {"a.b": "1"}
     assert s.state_dir == Path("/tmp/x")
+    assert s.state_dir_given
     assert (s.heap, s.cds, s.start_timeout, s.java) == ("-Xmx1g", False, 5.0, "/opt/java")
 
 
