@@ -25,9 +25,9 @@ log = logging.getLogger(__name__)
 RECONNECT_BACKOFF_S = (0.2, 0.5, 1.0, 2.0, 5.0)
 # A producer that could not start by then is given up and another one tried.
 START_TIMEOUT_S = 30.0
-# Readiness checks in a row that find our producer cut off while a fresh connection works
-# before the producer is replaced: after an outage it usually reconnects by itself first.
-STALE_CHECKS = 3
+# How long our producer may stay cut off while fresh connections work before it is
+# replaced: after an outage it reconnects by itself well within this.
+STALE_AFTER_S = 30.0
 # How often overdue writes are looked for; they are cancelled this much before their
 # deadline at the earliest, never after it.
 SWEEP_INTERVAL_S = 0.05
@@ -115,7 +115,7 @@ class RawPublisher:
         self._connection = connection
         self._bootstrap = connection.bootstrap_servers
         self._failure: Failure | None = None
-        self._stale = 0
+        self._stale_since: float | None = None
         self._timeout = timeout_s
         self._max_record_bytes = max_record_bytes
         self._producer: AIOKafkaProducer | None = None
@@ -225,14 +225,19 @@ class RawPublisher:
         if producer is None:
             return self._failure.line() if self._failure is not None else False
         if await reachable(producer.client):
-            self._stale = 0
+            self._stale_since = None
             return True
         failure = await diagnose(self._connection)
         # A producer keeps the credentials it was built with. If the broker refuses us, or
         # takes fresh credentials while this producer stays cut off, only a new one helps.
-        self._stale = 0 if failure is not None else self._stale + 1
+        now = asyncio.get_running_loop().time()
+        if failure is not None:
+            self._stale_since = None
+        elif self._stale_since is None:
+            self._stale_since = now
+        stale = self._stale_since is not None and now - self._stale_since >= STALE_AFTER_S
         self._note(failure)
-        if (failure is not None and failure.refused) or self._stale >= STALE_CHECKS:
+        if (failure is not None and failure.refused) or stale:
             self._replace(producer, failure.cause if failure else "stale credentials")
         return failure.line() if failure is not None else False
 
