@@ -5,15 +5,17 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from fleetwire import eventloop, logs
-from fleetwire.errors import FleetwireError
+from fleetwire.acls import Role, acl_plan, parse_principal
+from fleetwire.errors import ConfigError, FleetwireError
 from fleetwire.provision import provision
 from fleetwire.settings import Settings
+from fleetwire.tools.acls import Authentication, Format, render
 from fleetwire.tools.send import send
 from fleetwire.tools.tail import tail
 from ingress.main import run_ingress
@@ -87,7 +89,60 @@ def _parser() -> argparse.ArgumentParser:
     )
     tail.add_argument("--from-beginning", action="store_true", help="start at the oldest event")
     tail.add_argument("--limit", type=int, help="stop after this many events")
+    _acls_parser(commands)
     return parser
+
+
+def _acls_parser(commands: Any) -> None:
+    acls = commands.add_parser(
+        "acls",
+        help="print each role's least-privilege Kafka ACLs for FLEETWIRE_TOPIC_PREFIX",
+        description="Print the minimal Kafka ACLs of each role (ingress, processor, replay, "
+        "topics, consumer) for FLEETWIRE_TOPIC_PREFIX, as kafka-acls commands to run as a "
+        "super-user, or as Strimzi KafkaUser resources. Changes nothing.",
+    )
+    acls.add_argument(
+        "--format",
+        choices=[f.value for f in Format],
+        default=Format.COMMANDS.value,
+        help="kafka-acls commands (default) or Strimzi KafkaUser YAML",
+    )
+    acls.add_argument(
+        "--role",
+        action="append",
+        choices=[r.value for r in Role],
+        help="only this role (repeatable; default: every role)",
+    )
+    acls.add_argument(
+        "--principal",
+        action="append",
+        default=[],
+        metavar="ROLE=NAME",
+        help="the role's principal (repeatable; default: User:fleetwire-ROLE)",
+    )
+    acls.add_argument(
+        "--consumer-group",
+        metavar="NAME",
+        help="the downstream consumer's group (default: PREFIX.consumer)",
+    )
+    acls.add_argument(
+        "--command-config",
+        default="admin.properties",
+        metavar="FILE",
+        help="the super-user's client settings file the commands name (default: %(default)s)",
+    )
+    acls.add_argument(
+        "--strimzi-cluster",
+        metavar="NAME",
+        help="the Kafka cluster's name for the strimzi.io/cluster label (needed by --format "
+        "strimzi)",
+    )
+    acls.add_argument(
+        "--authentication",
+        choices=[a.value for a in Authentication],
+        default=Authentication.SCRAM_SHA_512.value,
+        help="the KafkaUsers' authentication (default: %(default)s)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -104,20 +159,37 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    if args.command == "ingress":
-        return run_ingress(settings)
-    if args.command == "process":
-        return run_processor(settings, args.provider)
-    if args.command == "topics":
-        return _run(provision(settings, args.check))
-    if args.command == "replay":
-        selection = Selection(frozenset(args.kind or ()), args.since, args.until)
-        return _run(replay(settings, args.provider, selection, dry_run=args.dry_run))
-    if args.command == "send":
-        return _run(send(settings, args.source, args.file, args.url))
-    if args.command == "tail":
-        return _run(tail(settings, args.pattern, args.from_beginning, args.limit))
-    raise AssertionError(args.command)
+    return COMMANDS[args.command](args, settings)
+
+
+def _replay(args: argparse.Namespace, settings: Settings) -> int:
+    selection = Selection(frozenset(args.kind or ()), args.since, args.until)
+    return _run(replay(settings, args.provider, selection, dry_run=args.dry_run))
+
+
+def _print_acls(args: argparse.Namespace, settings: Settings) -> int:
+    output = Format(args.format)
+    if output is Format.STRIMZI and not args.strimzi_cluster:
+        raise ConfigError(
+            "--format strimzi needs --strimzi-cluster NAME: the User Operator only manages "
+            "KafkaUsers labelled with their Kafka cluster's name"
+        )
+    plan = acl_plan(
+        settings.topic_prefix,
+        [Role(r) for r in args.role or Role],
+        dict(parse_principal(p) for p in args.principal),
+        args.consumer_group,
+    )
+    text = render(
+        plan,
+        output,
+        bootstrap_servers=settings.bootstrap_servers,
+        command_config=args.command_config,
+        cluster=args.strimzi_cluster or "",
+        authentication=Authentication(args.authentication),
+    )
+    sys.stdout.write(text)
+    return 0
 
 
 def _moment(text: str) -> datetime:
@@ -131,3 +203,17 @@ def _moment(text: str) -> datetime:
 
 def _run(coroutine: Coroutine[Any, Any, int]) -> int:
     return eventloop.run(coroutine)
+
+
+Command = Callable[[argparse.Namespace, Settings], int]
+COMMANDS: dict[str, Command] = {
+    "ingress": lambda args, settings: run_ingress(settings),
+    "process": lambda args, settings: run_processor(settings, args.provider),
+    "topics": lambda args, settings: _run(provision(settings, args.check)),
+    "replay": _replay,
+    "send": lambda args, settings: _run(send(settings, args.source, args.file, args.url)),
+    "tail": lambda args, settings: _run(
+        tail(settings, args.pattern, args.from_beginning, args.limit)
+    ),
+    "acls": _print_acls,
+}

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import base64
+import re
+import ssl
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from fleetwire.acls import Role, acl_plan
+from fleetwire.tools.acls import render_commands
 from tests.support.deployment import CONTRACT_PORTS, settings_for, settings_variables, subcommands
 from tests.support.monitoring import ROOT
 
@@ -109,3 +113,82 @@ def test_mounted_files_exist_where_the_services_look_for_them() -> None:
         (mounts["/etc/grafana/provisioning"] / "datasources" / "prometheus.yaml").read_text()
     )
     assert datasource["datasources"][0]["url"] == "http://prometheus:9090"
+
+
+SASL_SSL = ROOT / "deploy" / "compose.sasl-ssl.yaml"
+COMPOSE_KAFKA = ROOT / "deploy" / "kafka" / "compose"
+PRINCIPALS = {"topics": Role.TOPICS, "ingress": Role.INGRESS, "processor": Role.PROCESSOR}
+
+
+def overlay() -> dict[str, Any]:
+    return yaml.safe_load(SASL_SSL.read_text())  # type: ignore[no-any-return]
+
+
+def secured_env(name: str) -> dict[str, str]:
+    """A fleetwire service's environment with the overlay, merged as compose merges it."""
+    merged = {**services()[name]["environment"], **overlay()["services"][name]["environment"]}
+    return {k: str(v) for k, v in merged.items()}
+
+
+def secret_files() -> dict[str, Path]:
+    return {n: (COMPOSE.parent / s["file"]).resolve() for n, s in overlay()["secrets"].items()}
+
+
+def test_the_sasl_ssl_overlay_runs_every_service_as_its_own_principal() -> None:
+    read = settings_variables()
+    secrets = secret_files()
+    bundle = ssl.get_default_verify_paths().cafile
+    assert bundle, "no system CA bundle to stand in for the broker's CA"
+    for name, role in PRINCIPALS.items():
+        env = secured_env(name)
+        user = role.default_principal.removeprefix("User:")
+        assert set(env) <= read, f"{name}: {set(env) - read} are not read by fleetwire"
+        assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9094"
+        assert env["KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+        assert env["KAFKA_SASL_MECHANISM"] == "SCRAM-SHA-512"
+        assert env["KAFKA_SASL_USERNAME"] == user
+        assert env["KAFKA_SASL_PASSWORD_FILE"] == f"/run/secrets/{user}"
+        assert overlay()["services"][name]["secrets"] == [user]
+        assert "KAFKA_SASL_PASSWORD" not in env
+        mounts = {v.split(":")[1] for v in overlay()["services"][name]["volumes"]}
+        assert str(Path(env["KAFKA_SSL_CA_LOCATION"]).parent) in mounts
+        # Valid settings, with the files where the containers have them.
+        local = {
+            **env,
+            "KAFKA_SASL_PASSWORD_FILE": str(secrets[user]),
+            "KAFKA_SSL_CA_LOCATION": bundle,
+        }
+        settings_for(local)
+
+
+def test_the_sasl_ssl_broker_has_a_user_for_every_role_and_the_admin() -> None:
+    broker = (COMPOSE_KAFKA / "broker.sh").read_text()
+    [users] = re.findall(r"^USERS=\((.*)\)$", broker, re.M)
+    expected = {"admin"} | {r.default_principal.removeprefix("User:") for r in Role}
+    assert set(users.split()) == expected
+    assert set(overlay()["services"]["kafka"]["secrets"]) == expected
+    assert set(secret_files()) == expected
+    assert all(path.is_file() and path.read_text().strip() for path in secret_files().values())
+    assert "allow.everyone.if.no.acl.found=false" in broker
+    # The broker's own ANONYMOUS (plain-text controller) is a super-user: loopback only.
+    assert "CONTROLLER://127.0.0.1:9093" in broker
+    kafka = overlay()["services"]["kafka"]
+    assert kafka["depends_on"]["kafka-tls"]["condition"] == "service_completed_successfully"
+    assert overlay()["services"]["acls"]["depends_on"]["kafka"]["condition"] == "service_healthy"
+    assert overlay()["services"]["topics"]["depends_on"]["acls"]["condition"] == (
+        "service_completed_successfully"
+    )
+
+
+def test_the_sasl_ssl_acls_are_what_fleetwire_acls_prints_for_the_stack() -> None:
+    env = secured_env("topics")
+    settings = settings_for({"FLEETWIRE_TOPIC_PREFIX": env["FLEETWIRE_TOPIC_PREFIX"]})
+    printed = render_commands(
+        acl_plan(settings.topic_prefix),
+        env["KAFKA_BOOTSTRAP_SERVERS"],
+        "/etc/kafka/secrets/admin.properties",
+    )
+    assert (COMPOSE_KAFKA / "acls.sh").read_text() == printed, (
+        "regenerate deploy/kafka/compose/acls.sh with the command in compose.sasl-ssl.yaml"
+    )
+    assert "/opt/fleetwire/acls.sh" in " ".join(overlay()["services"]["acls"]["entrypoint"])

@@ -3,6 +3,8 @@ agreement with what fleetwire reads and listens on."""
 
 from __future__ import annotations
 
+import ssl
+import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
+from fleetwire.acls import Role
+from fleetwire.settings import Settings
 from ingress.sources import load_sources
 from tests.support.deployment import (
     CONTRACT_PORTS,
@@ -22,6 +26,8 @@ from tests.support.monitoring import ROOT
 
 K8S = ROOT / "deploy" / "k8s"
 EXAMPLE = K8S / "provider-secrets.example.yaml"
+KAFKA_EXAMPLE = K8S / "kafka-credentials.example.yaml"
+EXAMPLES = (EXAMPLE, KAFKA_EXAMPLE)
 REQUIRED = {
     "metadata": ["metadata.name"],
     "Deployment": [
@@ -68,10 +74,14 @@ def pod_specs() -> dict[str, Obj]:
     }
 
 
-def container_env(pod: Obj, container: Obj) -> dict[str, str]:
-    """The environment a container gets, config maps resolved; secrets as their example."""
+def container_env(pod: Obj, container: Obj, local_files: bool = True) -> dict[str, str]:
+    """The environment a container gets, config maps resolved; secrets as their example.
+
+    With `local_files`, paths into a mounted example Secret point at a local copy of it,
+    so that settings which read their files at start can be checked here.
+    """
     config_maps = {n: o["data"] for n, o in by_kind("ConfigMap").items()}
-    examples = {d["metadata"]["name"]: d["stringData"] for d in load(EXAMPLE)}
+    examples = example_secrets()
     env: dict[str, str] = {}
     for source in container.get("envFrom", []):
         env.update(config_maps[source["configMapRef"]["name"]])
@@ -81,17 +91,60 @@ def container_env(pod: Obj, container: Obj) -> dict[str, str]:
         else:
             ref = item["valueFrom"]["secretKeyRef"]
             env[item["name"]] = examples[ref["name"]][ref["key"]]
+    if local_files:
+        for mount_path, directory in local_mounts(pod, container).items():
+            for name, value in env.items():
+                if value.startswith(f"{mount_path}/"):
+                    env[name] = str(directory / value.removeprefix(f"{mount_path}/"))
     return env
 
 
-def test_kustomization_lists_every_manifest_but_the_example_secret() -> None:
+# Local copies of the example Secrets, removed when the test run ends.
+LOCAL_SECRETS = tempfile.TemporaryDirectory(prefix="fleetwire-k8s-")
+
+
+def local_mounts(pod: Obj, container: Obj) -> dict[str, Path]:
+    """Mount path -> a local directory with the example Secret mounted there."""
+    examples = example_secrets()
+    volumes = {v["name"]: v for v in pod.get("volumes", [])}
+    local = {}
+    for mount in container.get("volumeMounts", []):
+        name = volumes[mount["name"]].get("secret", {}).get("secretName")
+        if name not in examples:
+            continue
+        directory = Path(LOCAL_SECRETS.name) / name
+        if not directory.exists():
+            directory.mkdir()
+            for key, value in examples[name].items():
+                (directory / key).write_text(stand_in(value))
+        local[mount["mountPath"]] = directory
+    return local
+
+
+def stand_in(value: str) -> str:
+    """A placeholder certificate becomes a real CA bundle (the system's): TLS settings load
+    their CA at start."""
+    if "BEGIN CERTIFICATE" not in value:
+        return value
+    bundle = ssl.get_default_verify_paths().cafile
+    assert bundle, "no system CA bundle to stand in for the example CA"
+    return Path(bundle).read_text()
+
+
+def example_secrets() -> dict[str, dict[str, str]]:
+    return {d["metadata"]["name"]: d["stringData"] for path in EXAMPLES for d in load(path)}
+
+
+def test_kustomization_lists_every_manifest_but_the_example_secrets() -> None:
     listed = set(yaml.safe_load((K8S / "kustomization.yaml").read_text())["resources"])
-    present = {p.name for p in K8S.glob("*.yaml")} - {"kustomization.yaml", EXAMPLE.name}
+    examples = {p.name for p in EXAMPLES}
+    present = {p.name for p in K8S.glob("*.yaml")} - {"kustomization.yaml", *examples}
     assert listed == present
+    assert {p.name for p in K8S.glob("*.example.yaml")} == examples
 
 
 def test_every_object_has_its_required_fields() -> None:
-    for obj in [*objects(), *load(EXAMPLE)]:
+    for obj in [*objects(), *load(EXAMPLE), *load(KAFKA_EXAMPLE)]:
         assert obj["apiVersion"]
         assert obj["kind"]
         for path in REQUIRED["metadata"] + REQUIRED.get(obj["kind"], []):
@@ -248,16 +301,22 @@ def test_the_sources_secret_is_mounted_where_fleetwire_looks_and_loads(tmp_path:
     assert env_references()
 
 
+def shared_settings() -> Settings:
+    """The settings of fleetwire-config, as the topics Job runs with them."""
+    pod = pod_specs()["fleetwire-topics"]
+    [container] = pod["containers"]
+    return settings_for(container_env(pod, container))
+
+
 def test_processors_never_outnumber_the_raw_partitions() -> None:
-    config = by_kind("ConfigMap")["fleetwire-config"]["data"]
-    partitions = settings_for(config).raw_partitions
+    partitions = shared_settings().raw_partitions
     assert by_kind("HorizontalPodAutoscaler")["fleetwire-processor"]["spec"]["maxReplicas"] <= (
         partitions
     )
 
 
 def test_production_topic_settings_are_declared_and_the_job_applies_them() -> None:
-    config = settings_for(by_kind("ConfigMap")["fleetwire-config"]["data"])
+    config = shared_settings()
     assert config.replication_factor >= 3
     assert 2 <= config.min_insync_replicas < config.replication_factor
     job = by_kind("Job")["fleetwire-topics"]
@@ -265,3 +324,63 @@ def test_production_topic_settings_are_declared_and_the_job_applies_them() -> No
     assert container["command"] == ["fleetwire", "topics"]
     assert job["spec"]["template"]["spec"]["restartPolicy"] in {"OnFailure", "Never"}
     assert job["spec"]["backoffLimit"] >= 1
+
+
+def mounted_secret(pod: Obj, container: Obj, path: str) -> tuple[str, str]:
+    """(Secret name, key) of the file at `path`, mounted from a Secret in `container`."""
+    file = Path(path)
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    [mount] = [m for m in container["volumeMounts"] if Path(m["mountPath"]) == file.parent]
+    assert "subPath" not in mount, "a directory mount, so that a rotated Secret reaches the pod"
+    assert mount["readOnly"] is True
+    return volumes[mount["name"]]["secret"]["secretName"], file.name
+
+
+def test_every_pod_logs_in_to_kafka_over_tls_as_its_own_principal() -> None:
+    examples = example_secrets()
+    principals = {}
+    for name, pod in pod_specs().items():
+        [container] = pod["containers"]
+        env = container_env(pod, container, local_files=False)
+        settings_for(container_env(pod, container))  # valid, the files as mounted
+        assert env["KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL", name
+        assert env["KAFKA_SASL_MECHANISM"].startswith("SCRAM-")
+        assert all(not a.endswith(":9092") for a in env["KAFKA_BOOTSTRAP_SERVERS"].split(","))
+        user = env["KAFKA_SASL_USERNAME"]
+        principals[name] = user
+        # The password is the Secret named after the principal, as Strimzi's User Operator
+        # makes it from the KafkaUser that `fleetwire acls --format strimzi` prints.
+        secret, key = mounted_secret(pod, container, env["KAFKA_SASL_PASSWORD_FILE"])
+        assert secret == user, name
+        assert key in examples[secret]
+        secret, key = mounted_secret(pod, container, env["KAFKA_SSL_CA_LOCATION"])
+        assert "BEGIN CERTIFICATE" in examples[secret][key]
+        assert pod["securityContext"]["fsGroup"] == pod["securityContext"]["runAsGroup"]
+    assert principals == {
+        "fleetwire-ingress": Role.INGRESS.default_principal.removeprefix("User:"),
+        "fleetwire-processor": Role.PROCESSOR.default_principal.removeprefix("User:"),
+        "fleetwire-topics": Role.TOPICS.default_principal.removeprefix("User:"),
+    }
+
+
+SECRET_WORDS = ("PASSWORD", "SECRET", "TOKEN", "KEY")
+
+
+def test_no_manifest_holds_a_kafka_password() -> None:
+    for obj in objects():
+        if obj["kind"] == "ConfigMap":
+            for key in obj["data"]:
+                assert not any(w in key for w in SECRET_WORDS) or key.endswith("_FILE"), key
+        if obj["kind"] == "Secret":  # only the sources file, whose credentials are env: refs
+            assert set(obj["stringData"]) == {"sources.toml"}, obj["metadata"]["name"]
+    for name, pod in pod_specs().items():
+        for container in pod["containers"]:
+            for item in container.get("env", []):
+                if any(w in item["name"] for w in SECRET_WORDS):
+                    assert "value" not in item, f"{name}: {item['name']} is a literal"
+            assert "KAFKA_SASL_PASSWORD" not in {i["name"] for i in container.get("env", [])}
+    for path in EXAMPLES:  # placeholders only
+        for secret in load(path):
+            for key, value in secret["stringData"].items():
+                if key == "password":
+                    assert value == "replace-me", f"{path.name}: {secret['metadata']['name']}"
