@@ -16,6 +16,7 @@ import msgspec
 from fleetwire.errors import RejectedRecord
 from fleetwire.logs import record_ref
 from fleetwire.topics import TopicNames
+from processors import trace
 from processors.record import RawRecord
 from processors.registry import Normalizer
 from schemas.canonical import CLOUDEVENTS_CONTENT_TYPE, CanonicalEvent
@@ -24,6 +25,7 @@ from schemas.catalog import EVENT_TYPES, SCHEMA_BASE_URL
 log = logging.getLogger(__name__)
 
 _ENCODER = msgspec.json.Encoder()
+_CLOUDEVENTS_CONTENT_TYPE = CLOUDEVENTS_CONTENT_TYPE.encode()
 KafkaHeaders = list[tuple[str, bytes]]
 MAX_REASON_CHARS = 1000
 
@@ -103,7 +105,10 @@ class Transformer:
             topic=self._topics.canonical(event_type.domain),
             key=event.subject.encode(),
             value=_ENCODER.encode(event),
-            headers=[("content-type", CLOUDEVENTS_CONTENT_TYPE.encode())],
+            headers=[
+                ("content-type", _CLOUDEVENTS_CONTENT_TYPE),
+                (trace.HEADER, (event.traceparent or "").encode()),
+            ],
             event_type=event.type,
         )
 
@@ -115,7 +120,7 @@ class Transformer:
             if not k.startswith("fleetwire-error") and k not in _DLQ_HEADERS
         ]
         headers = [
-            *kept,
+            *_with_context(kept, _record_context(message, provider).encode()),
             ("fleetwire-error-kind", kind.encode()),
             ("fleetwire-error", reason[:MAX_REASON_CHARS].encode()),
             ("fleetwire-failed-at", failed_at.encode()),
@@ -177,6 +182,19 @@ def _beyond_64_bits(value: Any, path: str = "") -> str | None:
         if found:
             return found
     return None
+
+
+def _with_context(headers: KafkaHeaders, context: bytes) -> KafkaHeaders:
+    """`headers` with `traceparent` set to `context`: in its place, or added at the end."""
+    if any(name == trace.HEADER for name, _ in headers):
+        return [(name, context if name == trace.HEADER else v) for name, v in headers]
+    return [*headers, (trace.HEADER, context)]
+
+
+def _record_context(message: InRecord, provider: str) -> str:
+    """The record's own trace context if valid, else the one the processors derive."""
+    raw = RawRecord.from_kafka(provider, message.key, message.value, message.headers)
+    return trace.of_record(raw.source, raw.key, raw.headers)
 
 
 def _ref(message: InRecord) -> str:

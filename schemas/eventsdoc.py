@@ -406,10 +406,17 @@ ENVELOPE: list[tuple[str, str]] = [
         "`data.vehicle` is always present and holds every identifier of the vehicle that "
         "the provider reported",
     ),
+    (
+        "`traceparent`",
+        "the event's W3C trace context (`00-{trace id}-{span id}-{flags}`): a span of the "
+        "trace that the webhook started or continued, also in the record header "
+        "`traceparent`. Continue it in your own spans to follow a delivery end to end",
+    ),
 ]
 
 ENVELOPE_AFTER = """\
-`provider`, `providereventtype` and `receivedtime` are CloudEvents extension attributes.
+`provider`, `providereventtype` and `receivedtime` are CloudEvents extension attributes;
+`traceparent` is the one of the CloudEvents Distributed Tracing extension.
 """
 
 SUBJECTS = """\
