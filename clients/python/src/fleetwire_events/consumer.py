@@ -78,23 +78,20 @@ class Consumer:
         self.topics = tuple(topic(d, prefix) for d in chosen)
         self.seen: SeenStore = MemorySeenStore() if seen is None else seen
         security = Security.from_env(env) if security is None else security
-        self._consumer = AIOKafkaConsumer(
-            *self.topics,
-            bootstrap_servers=bootstrap_servers
-            or env.get("KAFKA_BOOTSTRAP_SERVERS")
-            or DEFAULT_BOOTSTRAP,
-            group_id=group_id,
-            **{
-                "enable_auto_commit": False,
-                "auto_offset_reset": "earliest",
-                "max_poll_records": MAX_RECORDS_PER_POLL,
-                **security.aiokafka_options(),
-                **options,
-                # Never the events of aborted transactions, which the processors write
-                # again when they retry a batch.
-                "isolation_level": "read_committed",
-            },
+        self.bootstrap_servers = (
+            bootstrap_servers or env.get("KAFKA_BOOTSTRAP_SERVERS") or DEFAULT_BOOTSTRAP
         )
+        self.group_id = group_id
+        self._options: dict[str, Any] = {
+            "enable_auto_commit": False,
+            "auto_offset_reset": "earliest",
+            "max_poll_records": MAX_RECORDS_PER_POLL,
+            **security.aiokafka_options(),
+            **options,
+            # Never the events of aborted transactions, which the processors write
+            # again when they retry a batch.
+            "isolation_level": "read_committed",
+        }
 
     def wanted(self, event_type: str) -> bool:
         return not self._types or any(fnmatch.fnmatchcase(event_type, g) for g in self._types)
@@ -103,16 +100,24 @@ class Consumer:
         """Handle events until `stop` is set (or the handler raises, which is re-raised
         after the offsets of the events handled before it are committed)."""
         stop = asyncio.Event() if stop is None else stop
-        await self._consumer.start()
+        consumer = AIOKafkaConsumer(
+            *self.topics,
+            bootstrap_servers=self.bootstrap_servers,
+            group_id=self.group_id,
+            **self._options,
+        )
+        await consumer.start()
         try:
             while not stop.is_set():
-                polled = await self._consumer.getmany(timeout_ms=POLL_TIMEOUT_MS)
+                polled = await consumer.getmany(timeout_ms=POLL_TIMEOUT_MS)
                 for tp, records in polled.items():
-                    await self._partition(tp, records, handler)
+                    await self._partition(consumer, tp, records, handler)
         finally:
-            await self._consumer.stop()
+            await consumer.stop()
 
-    async def _partition(self, tp: TopicPartition, records: list[Any], handler: Handler) -> None:
+    async def _partition(
+        self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list[Any], handler: Handler
+    ) -> None:
         done: int | None = None
         try:
             for record in records:
@@ -120,7 +125,7 @@ class Consumer:
                 done = record.offset + 1
         finally:
             if done is not None:
-                await self._consumer.commit({tp: done})
+                await consumer.commit({tp: done})
 
     async def _one(self, record: Any, handler: Handler) -> None:
         try:
