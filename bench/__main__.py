@@ -1,6 +1,6 @@
 """`make bench`: every phase against a real broker, a table, and the figures as JSON.
 
-python -m bench [--quick] [--phases ceiling,ingress,scaling,drain,e2e] [--note TEXT]
+python -m bench [--quick] [--phases ceiling,ingress,scaling,drain,e2e,trace] [--note TEXT]
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from typing import Any
 
 import uvloop
 
-from bench import broker, drain, endtoend, loadtest, machine, mix, report, wrk
+from bench import broker, drain, endtoend, loadtest, machine, mix, report, tracecost, wrk
 from bench.context import RESULTS, Options, Run, say
 
-PHASES = ("ceiling", "ingress", "scaling", "drain", "e2e")
+PHASES = ("ceiling", "ingress", "scaling", "drain", "e2e", "trace")
 QUICK = Options(duration_s=5, warmup_s=2, drain_records=10_000, e2e_seconds=5, e2e_warmup_s=1)
 BUSY_LOAD_PER_CORE = 0.25
 
@@ -92,7 +92,7 @@ def main() -> int:
     workdir = RESULTS / stamp
     workdir.mkdir(parents=True, exist_ok=True)
 
-    if {"ceiling", "ingress", "scaling"} & set(chosen):
+    if {"ceiling", "ingress", "scaling", "trace"} & set(chosen):
         wrk.ensure_installed()
     bootstrap = broker.bootstrap_servers()
     say(f"broker {bootstrap}; logs and scripts in {workdir}")
@@ -118,6 +118,8 @@ def main() -> int:
             phases[key] = attempt(run, key, lambda mode=mode: drain.drain(run, mode))  # type: ignore[misc]
     if "e2e" in chosen:
         phases["e2e"] = attempt(run, "e2e", lambda: endtoend.endtoend(run))
+    if "trace" in chosen:
+        phases["trace"] = attempt(run, "trace", lambda: tracecost.tracecost(run))
 
     if not options.keep_topics:
         deleted = uvloop.run(broker.delete_topics(run.bootstrap, f"bench{run.run_id}"))
