@@ -39,6 +39,8 @@ class OutRecord(msgspec.Struct, frozen=True, kw_only=True):
     headers: KafkaHeaders
     event_type: str | None = None  # None for a dead letter
     error_kind: str | None = None
+    # The raw record's trace context, kept only when spans are exported (fleetwire.otel).
+    parent_context: str | None = None
 
 
 class InRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -58,8 +60,10 @@ class Transformer:
         topics: TopicNames,
         normalizers: Mapping[str, Normalizer],
         schema_base_url: str = SCHEMA_BASE_URL,
+        keep_parent_context: bool = False,
     ) -> None:
         self._topics = topics
+        self._keep_parent_context = keep_parent_context
         self._normalizers = normalizers
         # Normalizers build `dataschema` under the default base; only another base costs a
         # copy of each event.
@@ -93,6 +97,9 @@ class Transformer:
             if path:
                 reason = f"{ev.type}: {path.lstrip('.')} is an integer beyond 64 bits"
                 return [self.dead_letter(message, provider, "invalid-payload", reason)]
+        if self._keep_parent_context:
+            parent = trace.of_record(raw.source, raw.key, raw.headers)
+            return [msgspec.structs.replace(out, parent_context=parent) for out in outputs]
         return outputs
 
     def canonical(self, event: CanonicalEvent) -> OutRecord:

@@ -18,6 +18,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 
+from fleetwire import otel
 from fleetwire.kafka import reachable
 from fleetwire.settings import Delivery as DeliveryMode
 from fleetwire.settings import Settings
@@ -29,6 +30,7 @@ from processors.delivery import AtLeastOnce, Delivery, Outcome, Transactional
 from processors.output import Transformer
 from processors.partitions import Partitions
 from processors.registry import NORMALIZERS, Normalizer
+from processors.trace import HEADER as TRACE_HEADER
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +65,13 @@ class Worker:
     ) -> None:
         topics = TopicNames(settings.topic_prefix)
         self._providers = {topics.raw(p): p for p in providers}
-        self._transformer = Transformer(topics, normalizers, settings.schema_base_url)
+        self._spans = otel.spans("fleetwire-processor")
+        self._transformer = Transformer(
+            topics,
+            normalizers,
+            settings.schema_base_url,
+            keep_parent_context=self._spans is not None,
+        )
         self._window = DedupWindow(settings.dedup_window)
         self._lock = asyncio.Lock()
         self._revoking = False
@@ -114,6 +122,8 @@ class Worker:
             async with self._lock:
                 await self._partitions.release_all()
             await self._delivery.stop()
+            if self._spans is not None:
+                self._spans.shutdown()
             log.info("processor stopped")
 
     async def revoked(self, tps: Sequence[TopicPartition]) -> None:
@@ -132,6 +142,7 @@ class Worker:
 
     async def _process(self, fetched: dict[TopicPartition, list[Any]], poll: int) -> None:
         started = time.perf_counter()
+        started_ns = time.time_ns()
         batches: list[Batch] = []
         for tp, messages in fetched.items():
             fresh = self._partitions.fresh(tp, messages, poll)
@@ -151,6 +162,8 @@ class Worker:
             if outcome is Outcome.COMMITTED:
                 self._window.remember(batch.delivered)
                 _observe(batch)
+                if self._spans is not None:
+                    _record_spans(self._spans, batch, started_ns)
         metrics.BATCH_SECONDS.observe(time.perf_counter() - started)
 
 
@@ -167,6 +180,29 @@ def _observe(batch: Batch) -> None:
     now = time.time()
     for received in batch.received_at:
         metrics.END_TO_END_SECONDS.observe(max(0.0, now - received))
+
+
+def _record_spans(spans: otel.Spans, batch: Batch, started_ns: int) -> None:
+    """A span per event of a committed batch, child of its raw record's, over the batch."""
+    now = time.time_ns()
+    for out in batch.outputs:
+        if out.event_type is None:
+            continue
+        context = next(v for k, v in out.headers if k == TRACE_HEADER).decode()
+        spans.record(
+            f"process {out.event_type}",
+            context,
+            out.parent_context,
+            start_ns=started_ns,
+            end_ns=now,
+            kind="consumer",
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.destination.name": out.topic,
+                "cloudevents.event_type": out.event_type,
+                "fleetwire.provider": batch.provider,
+            },
+        )
 
 
 def _tps(tps: Sequence[TopicPartition]) -> str:
