@@ -427,7 +427,8 @@ ENVELOPE: list[tuple[str, str]] = [
         "`traceparent`",
         "the event's W3C trace context (`00-{trace id}-{span id}-{flags}`): a span of the "
         "trace that the webhook started or continued, also in the record header "
-        "`traceparent`. Continue it in your own spans to follow a delivery end to end",
+        "`traceparent`. Continue it in your own spans to follow a delivery end to end. "
+        "Events written before fleetwire recorded traces have none",
     ),
 ]
 
