@@ -8,12 +8,14 @@ BIN := $(VENV)/bin
 BROKER := deploy/kafka/broker.sh
 export PYTHON VENV
 
-.PHONY: help venv upgrade test-latest tools kafka kafka-stop run test lint bench profile topics schemas docs clean
+.PHONY: help venv upgrade test-latest test-unit test-cluster tools kafka kafka-stop run test lint bench profile topics schemas docs clean
 
 help:
 	@echo "make run         start kafka, topics, ingress and processors (Ctrl-C stops all)"
 	@echo "make test        the whole test suite against a real local broker"
 	@echo "make tools       install promtool/prometheus for the monitoring tests (if missing)"
+	@echo "make test-unit   the tests that need no broker"
+	@echo "make test-cluster  failure tests on a three-node cluster of their own"
 	@echo "make test-latest the suite on the newest releases pyproject.toml allows (not the lock)"
 	@echo "make upgrade     refresh uv.lock to the newest releases, then make test"
 	@echo "make lint        ruff and mypy (strict)"
@@ -42,8 +44,19 @@ topics: venv
 run: venv
 	@deploy/local/run.sh
 
+# The three-node failure tests start their own cluster and take minutes: test-cluster.
+PYTEST_ARGS ?= -m "not cluster"
+
 test: venv tools
 	@deploy/local/test.sh $(PYTEST_ARGS)
+
+# The tests that need no broker (a second or third Python in CI).
+test-unit: venv tools
+	@$(BIN)/python -m pytest -m "not kafka and not cluster" $(UNIT_ARGS)
+
+# Failure tests on a three-node Kafka cluster of their own (tests/cluster/).
+test-cluster: venv
+	@$(BIN)/python -m pytest -m cluster tests/cluster $(CLUSTER_ARGS)
 
 upgrade:
 	@$$(deploy/local/uv.sh) lock --upgrade

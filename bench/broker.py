@@ -11,9 +11,10 @@ import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import AIOKafkaProducer, TopicPartition
 
+from fleetwire import clients
+from fleetwire.connection import KafkaConnection, KafkaSecurity
 from fleetwire.kafka import raw_partitioner
 from fleetwire.provision import pipeline_topics
 from fleetwire.settings import Settings
@@ -25,6 +26,11 @@ LOCAL_BOOTSTRAP = f"127.0.0.1:{os.environ.get('KAFKA_PORT', '9092')}"
 PRELOAD_CHUNK = 5000
 
 Record = tuple[bytes, bytes, list[tuple[str, bytes]]]  # key, value, headers
+
+
+def connection(bootstrap: str) -> KafkaConnection:
+    """The benchmark's own clients connect as fleetwire does (KAFKA_SECURITY_PROTOCOL, ...)."""
+    return KafkaConnection(bootstrap, KafkaSecurity.from_env(os.environ))
 
 
 def bootstrap_servers() -> str:
@@ -80,11 +86,11 @@ def _version_of(args: Sequence[str], port: str) -> str | None:
 async def create_topics(bootstrap: str, prefix: str) -> None:
     """The pipeline's topics as `fleetwire topics` declares them (raw topics included for
     every provider the ingress knows), under this run's prefix."""
-    await ensure_topics(bootstrap, pipeline_topics(Settings(topic_prefix=prefix)))
+    await ensure_topics(connection(bootstrap), pipeline_topics(Settings(topic_prefix=prefix)))
 
 
 async def delete_topics(bootstrap: str, prefix: str) -> int:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = clients.admin_client(connection(bootstrap))
     await admin.start()
     try:
         ours = [t for t in await admin.list_topics() if t.startswith(f"{prefix}.")]
@@ -98,7 +104,7 @@ async def delete_topics(bootstrap: str, prefix: str) -> int:
 async def preload(bootstrap: str, topic: str, records: Iterable[Record]) -> int:
     """Write records as fast as the broker takes them (leader ack, big batches)."""
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap,
+        **clients.client_options(connection(bootstrap)),
         acks=1,
         linger_ms=20,
         max_batch_size=1024 * 1024,
@@ -127,9 +133,9 @@ class Offsets:
 
     def __init__(self, bootstrap: str) -> None:
         self._bootstrap = bootstrap
-        self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap, isolation_level="read_committed", enable_auto_commit=False
+        self._admin = clients.admin_client(connection(bootstrap))
+        self._consumer = clients.consumer(
+            connection(bootstrap), isolation_level="read_committed", enable_auto_commit=False
         )
 
     async def __aenter__(self) -> Offsets:
@@ -172,8 +178,8 @@ async def count_records(
     bootstrap: str, partitions: Sequence[TopicPartition], expect: int, idle_s: float = 5.0
 ) -> int:
     """Records readable with read_committed, from the start; stops at `expect` or when idle."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
+    consumer = clients.consumer(
+        connection(bootstrap),
         isolation_level="read_committed",
         enable_auto_commit=False,
         max_partition_fetch_bytes=4 * 1024 * 1024,

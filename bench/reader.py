@@ -19,12 +19,14 @@ from pathlib import Path
 import uvloop
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from bench.broker import connection
 from bench.payloads import find_marker
+from fleetwire import clients
 
 
 async def read(bootstrap: str, topics: list[str], run_id: str, out: Path) -> None:
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
+    consumer = clients.consumer(
+        connection(bootstrap),
         isolation_level="read_committed",
         enable_auto_commit=False,
         fetch_max_wait_ms=50,

@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 # nothing it uses, and vanish when the ingress runs several workers; leave them out always.
 disable_created_metrics()  # type: ignore[no-untyped-call]  # untyped upstream
 
-Readiness = Callable[[], Awaitable[bool]]
+# True when ready; otherwise False, or the reason in one line (it must hold no secret).
+Readiness = Callable[[], Awaitable[bool | str]]
 SCHEMA_CONTENT_TYPE = "application/schema+json"
 
 
@@ -43,9 +44,11 @@ def admin_app(
         return web.json_response({"status": "ok"})
 
     async def readyz(_: web.Request) -> web.Response:
-        if await ready():
+        state = await ready()
+        if state is True:
             return web.json_response({"status": "ready"})
-        return web.json_response({"status": "kafka unreachable"}, status=503)
+        reason = state if isinstance(state, str) and state else "kafka unreachable"
+        return web.json_response({"status": "not ready", "reason": reason}, status=503)
 
     async def metrics(_: web.Request) -> web.Response:
         return web.Response(

@@ -10,9 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import uvloop
-
-from fleetwire import logs
+from fleetwire import eventloop, logs
 from fleetwire.errors import FleetwireError
 from fleetwire.provision import provision
 from fleetwire.settings import Settings
@@ -132,4 +130,4 @@ def _moment(text: str) -> datetime:
 
 
 def _run(coroutine: Coroutine[Any, Any, int]) -> int:
-    return uvloop.run(coroutine)
+    return eventloop.run(coroutine)

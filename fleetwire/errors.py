@@ -34,3 +34,7 @@ class RejectedRecord(FleetwireError):
 
 class PublishError(FleetwireError):
     """Kafka did not confirm a write in time; the caller must not acknowledge."""
+
+
+class KafkaUnavailable(FleetwireError):
+    """Kafka refused or could not be reached; the message says which and what to check."""

@@ -1,4 +1,7 @@
-"""Kafka client construction shared by every process, and a real reachability check."""
+"""The producers every process writes with, and a real reachability check.
+
+Their connection options come from fleetwire.clients, like every other client's.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
+from fleetwire.clients import client_options
+from fleetwire.connection import KafkaConnection
 from fleetwire.topics import RECORD_HEADROOM_BYTES
 
 READY_TIMEOUT_S = 2.0
@@ -41,19 +46,19 @@ def raw_partitioner(
     return zlib.crc32(key or b"") % len(all_partitions)
 
 
-def raw_producer(bootstrap_servers: str, **options: Any) -> AIOKafkaProducer:
+def raw_producer(connection: KafkaConnection, **options: Any) -> AIOKafkaProducer:
     """A durable producer for raw topics: the same partition for the same key, always."""
-    return durable_producer(bootstrap_servers, partitioner=raw_partitioner, **options)
+    return durable_producer(connection, partitioner=raw_partitioner, **options)
 
 
-def durable_producer(bootstrap_servers: str, **options: Any) -> AIOKafkaProducer:
+def durable_producer(connection: KafkaConnection, **options: Any) -> AIOKafkaProducer:
     """A producer that only reports success once every in-sync replica has the record.
 
     Idempotence keeps the producer's own retries from writing a record twice or out of
     order within a partition.
     """
     return AIOKafkaProducer(
-        bootstrap_servers=bootstrap_servers,
+        **client_options(connection),
         acks="all",
         enable_idempotence=True,
         linger_ms=options.pop("linger_ms", 2),

@@ -48,8 +48,8 @@ def pipeline_topics(settings: Settings) -> list[TopicSpec]:
 async def provision(settings: Settings, check: bool = False) -> int:
     specs = pipeline_topics(settings)
     if check:
-        return _report_check(specs, await check_topics(settings.bootstrap_servers, specs))
-    result = await apply_topics(settings.bootstrap_servers, specs)
+        return _report_check(specs, await check_topics(settings.kafka, specs))
+    result = await apply_topics(settings.kafka, specs)
     for name in result.created:
         print(f"created {name}")
     for drift in result.fixed:

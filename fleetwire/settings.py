@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from fleetwire.connection import KafkaConnection, KafkaSecurity
 from fleetwire.errors import ConfigError
 
 
@@ -65,6 +66,13 @@ class Settings:
     raw_retention_hours: int = 7 * 24
     canonical_retention_hours: int = 7 * 24
     dlq_retention_hours: int = 28 * 24
+    # Protocol, SASL and TLS (KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_SSL_*).
+    kafka_security: KafkaSecurity = field(default_factory=KafkaSecurity)
+
+    @property
+    def kafka(self) -> KafkaConnection:
+        """What every Kafka client of this process is built from (fleetwire.clients)."""
+        return KafkaConnection(self.bootstrap_servers, self.kafka_security)
 
     def admin_port_for(self, kind: str) -> int:
         if self.admin_port is not None:
@@ -96,6 +104,7 @@ class Settings:
             dedup_window=_int(env, "FLEETWIRE_DEDUP_WINDOW", cls.dedup_window, 0, 100_000_000),
             schema_base_url=_base_url(env, "FLEETWIRE_SCHEMA_BASE_URL", cls.schema_base_url),
             **_topic_settings(env),
+            kafka_security=KafkaSecurity.from_env(env),
         )
 
 

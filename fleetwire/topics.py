@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
+from aiokafka.admin import NewPartitions, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import (
     InvalidConfigurationError,
@@ -25,7 +25,10 @@ from aiokafka.errors import (
     for_code,
 )
 
-from fleetwire.errors import FleetwireError
+from fleetwire.clients import admin_client
+from fleetwire.connection import KafkaConnection
+from fleetwire.diagnosis import start_client
+from fleetwire.errors import FleetwireError, KafkaUnavailable
 
 HOUR_MS = 3600 * 1000
 DLQ_PARTITIONS = 1  # dead letters are rare; one partition keeps them in arrival order
@@ -187,16 +190,15 @@ class TopicError(FleetwireError):
 class TopicAdmin:
     """The few admin operations topics-as-code needs; errors say what to do."""
 
-    def __init__(self, bootstrap_servers: str) -> None:
-        self._client = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    def __init__(self, connection: KafkaConnection) -> None:
+        self._connection = connection
+        self._client = admin_client(connection)
 
     async def __aenter__(self) -> TopicAdmin:
         try:
-            await self._client.start()
-        except KafkaError as exc:
-            raise TopicError(
-                f"cannot reach Kafka ({type(exc).__name__}); check KAFKA_BOOTSTRAP_SERVERS"
-            ) from None
+            await start_client(self._client, self._connection)
+        except KafkaUnavailable as exc:
+            raise TopicError(str(exc)) from None
         return self
 
     async def __aexit__(
@@ -307,24 +309,24 @@ def _raise_for(code: int, message: str | None, doing: str) -> None:
         )
 
 
-async def ensure_topics(bootstrap_servers: str, specs: list[TopicSpec]) -> list[str]:
+async def ensure_topics(connection: KafkaConnection, specs: list[TopicSpec]) -> list[str]:
     """Create the topics that are missing; return the names created."""
-    async with TopicAdmin(bootstrap_servers) as admin:
+    async with TopicAdmin(connection) as admin:
         present = await admin.observe(s.name for s in specs)
         return await admin.create(s for s in specs if s.name not in present)
 
 
-async def check_topics(bootstrap_servers: str, specs: list[TopicSpec]) -> list[Drift]:
-    async with TopicAdmin(bootstrap_servers) as admin:
+async def check_topics(connection: KafkaConnection, specs: list[TopicSpec]) -> list[Drift]:
+    async with TopicAdmin(connection) as admin:
         observed = await admin.observe(s.name for s in specs)
     return [d for s in specs for d in find_drift(s, observed.get(s.name))]
 
 
 async def apply_topics(
-    bootstrap_servers: str, specs: list[TopicSpec], settle_s: float = SETTLE_TIMEOUT_S
+    connection: KafkaConnection, specs: list[TopicSpec], settle_s: float = SETTLE_TIMEOUT_S
 ) -> Reconciliation:
     """Bring every topic in line with its declaration where that is safe; idempotent."""
-    async with TopicAdmin(bootstrap_servers) as admin:
+    async with TopicAdmin(connection) as admin:
         observed = await admin.observe(s.name for s in specs)
         created = await admin.create(s for s in specs if s.name not in observed)
         fixed = []

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import uvloop
-
+from fleetwire import eventloop
 from fleetwire.settings import Settings
 from ingress.server import build_config, hold_stop_signals, serve
 from ingress.workers import run_workers
@@ -14,5 +13,5 @@ def run_ingress(settings: Settings) -> int:
     if settings.workers > 1:
         return run_workers(settings)
     hold_stop_signals()
-    uvloop.run(serve(settings, config))
+    eventloop.run(serve(settings, config))
     return 0

@@ -15,12 +15,19 @@ from aiokafka.errors import (
     UnknownProducerId,
 )
 
+from fleetwire.connection import KafkaConnection
+from fleetwire.diagnosis import Failure, diagnose
 from fleetwire.errors import PublishError
 from fleetwire.kafka import raw_producer, reachable
 
 log = logging.getLogger(__name__)
 
 RECONNECT_BACKOFF_S = (0.2, 0.5, 1.0, 2.0, 5.0)
+# A producer that could not start by then is given up and another one tried.
+START_TIMEOUT_S = 30.0
+# How long our producer may stay cut off while fresh connections work before it is
+# replaced: after an outage it reconnects by itself well within this.
+STALE_AFTER_S = 30.0
 # How often overdue writes are looked for; they are cancelled this much before their
 # deadline at the earliest, never after it.
 SWEEP_INTERVAL_S = 0.05
@@ -102,8 +109,13 @@ LOST_PRODUCER_STATE = (
 class RawPublisher:
     """Writes raw records; connects in the background so the ingress can start first."""
 
-    def __init__(self, bootstrap_servers: str, timeout_s: float, max_record_bytes: int) -> None:
-        self._bootstrap = bootstrap_servers
+    def __init__(
+        self, connection: KafkaConnection, timeout_s: float, max_record_bytes: int
+    ) -> None:
+        self._connection = connection
+        self._bootstrap = connection.bootstrap_servers
+        self._failure: Failure | None = None
+        self._stale_since: float | None = None
         self._timeout = timeout_s
         self._max_record_bytes = max_record_bytes
         self._producer: AIOKafkaProducer | None = None
@@ -120,24 +132,50 @@ class RawPublisher:
     async def _connect(self) -> None:
         attempt = 0
         while True:
-            producer = raw_producer(self._bootstrap, max_request_size=self._max_record_bytes)
+            delay = RECONNECT_BACKOFF_S[min(attempt, len(RECONNECT_BACKOFF_S) - 1)]
+            attempt += 1
+            # Asked first: a producer whose login is refused may wait for ever in start()
+            # (an expired token gets empty metadata, not an error).
+            failure = await diagnose(self._connection)
+            if failure is not None and failure.refused:
+                self._note(failure)
+                await asyncio.sleep(delay)
+                continue
+            producer = None
             try:
-                await producer.start()
-            except Exception as exc:  # any start failure is retried
-                await producer.stop()
-                delay = RECONNECT_BACKOFF_S[min(attempt, len(RECONNECT_BACKOFF_S) - 1)]
-                log.warning(
-                    "kafka %s not reachable (%s); retrying in %.1fs",
-                    self._bootstrap,
-                    type(exc).__name__,
-                    delay,
-                )
-                attempt += 1
+                # Built anew each time: a rotated password, key or token file is read again.
+                producer = raw_producer(self._connection, max_request_size=self._max_record_bytes)
+                await asyncio.wait_for(producer.start(), START_TIMEOUT_S)
+            except Exception as exc:  # any start failure is retried (a broken file too)
+                if producer is not None:
+                    await producer.stop()
+                await self._report(exc, delay)
                 await asyncio.sleep(delay)
                 continue
             self._producer = producer
-            log.info("connected to kafka %s", self._bootstrap)
+            if self._failure is not None:
+                log.info("kafka accepts this ingress again: %s", self._connection.describe())
+            self._failure = None
+            log.info("connected to kafka %s", self._connection.describe())
             return
+
+    async def _report(self, exc: Exception, delay: float) -> None:
+        failure = await diagnose(self._connection)
+        if failure is None:
+            log.warning(
+                "kafka %s not reachable (%s); retrying in %.1fs",
+                self._bootstrap,
+                type(exc).__name__,
+                delay,
+            )
+        self._note(failure)
+
+    def _note(self, failure: Failure | None) -> None:
+        """Say why Kafka will not have us, once per cause: at ERROR when it refused us."""
+        if failure is not None and (self._failure is None or failure != self._failure):
+            level = logging.ERROR if failure.refused else logging.WARNING
+            log.log(level, "%s; retrying until that is fixed", failure.line())
+        self._failure = failure
 
     async def publish(
         self, topic: str, key: bytes, value: bytes, headers: Sequence[tuple[str, bytes]]
@@ -161,13 +199,12 @@ class RawPublisher:
         finally:
             write.done = True
 
-    def _replace(self, producer: AIOKafkaProducer, exc: Exception) -> None:
+    def _replace(self, producer: AIOKafkaProducer, exc: Exception | str) -> None:
         """Retire a producer the broker no longer accepts and connect a new one."""
         if self._producer is not producer:
             return  # another request already replaced it
-        log.warning(
-            "kafka refuses this producer's writes (%s); starting a new one", type(exc).__name__
-        )
+        why = exc if isinstance(exc, str) else type(exc).__name__
+        log.warning("kafka refuses this producer's writes (%s); starting a new one", why)
         self._producer = None
         retiring = asyncio.create_task(self._retire(producer), name="kafka-retire")
         self._retiring.add(retiring)
@@ -182,9 +219,27 @@ class RawPublisher:
         except Exception as exc:  # a producer being thrown away may fail any way it likes
             log.debug("retired producer did not stop cleanly: %s", type(exc).__name__)
 
-    async def ready(self) -> bool:
+    async def ready(self) -> bool | str:
+        """True, or why not: the failure's line (never a secret), or False."""
         producer = self._producer
-        return producer is not None and await reachable(producer.client)
+        if producer is None:
+            return self._failure.line() if self._failure is not None else False
+        if await reachable(producer.client):
+            self._stale_since = None
+            return True
+        failure = await diagnose(self._connection)
+        # A producer keeps the credentials it was built with. If the broker refuses us, or
+        # takes fresh credentials while this producer stays cut off, only a new one helps.
+        now = asyncio.get_running_loop().time()
+        if failure is not None:
+            self._stale_since = None
+        elif self._stale_since is None:
+            self._stale_since = now
+        stale = self._stale_since is not None and now - self._stale_since >= STALE_AFTER_S
+        self._note(failure)
+        if (failure is not None and failure.refused) or stale:
+            self._replace(producer, failure.cause if failure else "stale credentials")
+        return failure.line() if failure is not None else False
 
     async def stop(self) -> None:
         if self._connecting is not None and not self._connecting.done():

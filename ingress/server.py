@@ -96,7 +96,7 @@ async def serve(
     spans = otel.spans("fleetwire-ingress")
     trace.use(spans)
     publisher = RawPublisher(
-        settings.bootstrap_servers,
+        settings.kafka,
         settings.publish_timeout_s,
         max_record_bytes(settings.max_body_bytes),
     )
@@ -110,9 +110,11 @@ async def serve(
     # A stop asked for while starting was held back (see hold_stop_signals); it lands now.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
-    async def ready() -> bool:
+    async def ready() -> bool | str:
         # A draining process is no longer a place to send webhooks.
-        return not stop.is_set() and await publisher.ready()
+        if stop.is_set():
+            return "stopping"
+        return await publisher.ready()
 
     handler = WebhookHandler(config, publisher)
     grace_s = drain_grace_s(settings)
@@ -156,7 +158,7 @@ async def serve(
     await publisher.stop()
     await admin.cleanup()
     if spans is not None:
-        spans.shutdown()
+        await asyncio.to_thread(spans.shutdown)  # sends the spans still buffered
     log.info("ingress stopped")
 
 

@@ -15,32 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from fleetwire.errors import ConfigError
+from fleetwire.secret import Secret
 
 SOURCE_KEYS = frozenset(
     {"name", "provider", "secrets", "basic_auth", "api_key_header", "api_keys", "authorization"}
 )
 NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.")
-
-
-class Secret:
-    """A credential. Its value is only reachable through `.value`; repr and str hide it."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    @property
-    def value(self) -> str:
-        return self._value
-
-    def encode(self) -> bytes:
-        return self._value.encode()
-
-    def __repr__(self) -> str:
-        return "Secret('***')"
-
-    __str__ = __repr__
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from collections.abc import Iterable, Mapping
 from typing import ClassVar
 
 from fleetwire.errors import AuthenticationError, ConfigError
-from ingress.sources import Secret, Source
+from fleetwire.secret import Secret
+from ingress.sources import Source
 
 Headers = Mapping[str, str]
 

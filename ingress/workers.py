@@ -30,10 +30,9 @@ from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
 from types import FrameType
 
-import uvloop
 from prometheus_client import CollectorRegistry, multiprocess
 
-from fleetwire import logs
+from fleetwire import eventloop, logs
 from fleetwire.errors import FleetwireError
 from fleetwire.settings import Settings
 from ingress.server import (
@@ -174,4 +173,4 @@ def worker_main(settings: Settings, directory: str, index: int) -> None:
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
     log.info("ingress worker %d started (pid %d)", index, os.getpid())
-    uvloop.run(serve(settings, config, registry, shared_admin_port=True))
+    eventloop.run(serve(settings, config, registry, shared_admin_port=True))

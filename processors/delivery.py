@@ -29,6 +29,7 @@ from typing import Any, Protocol, TypeVar
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import IllegalOperation, KafkaError, ProducerFenced
 
+from fleetwire.connection import KafkaConnection
 from fleetwire.kafka import durable_producer
 from fleetwire.logs import record_ref
 from processors.batch import Batch
@@ -90,12 +91,12 @@ def _describe(batches: Sequence[Batch]) -> str:
 
 class AtLeastOnce:
     def __init__(
-        self, bootstrap_servers: str, consumer: AIOKafkaConsumer, interrupted: Interrupted
+        self, connection: KafkaConnection, consumer: AIOKafkaConsumer, interrupted: Interrupted
     ) -> None:
-        self._bootstrap_servers = bootstrap_servers
+        self._connection = connection
         self._consumer = consumer
         self._interrupted = interrupted
-        self._producer = durable_producer(bootstrap_servers, linger_ms=5)
+        self._producer = durable_producer(connection, linger_ms=5)
         self._writer = Writer()
 
     async def start(self) -> None:
@@ -139,13 +140,15 @@ class AtLeastOnce:
         after a refused write): it would refuse every write from now on."""
         log.warning("the producer stopped (%s); starting a new one", _stopped(self._producer))
         await _close(self._producer)
-        self._producer = durable_producer(self._bootstrap_servers, linger_ms=5)
+        self._producer = durable_producer(self._connection, linger_ms=5)
         await self._producer.start()
 
 
 class Transactional:
-    def __init__(self, bootstrap_servers: str, group_id: str, interrupted: Interrupted) -> None:
-        self._bootstrap_servers = bootstrap_servers
+    def __init__(
+        self, connection: KafkaConnection, group_id: str, interrupted: Interrupted
+    ) -> None:
+        self._connection = connection
         self._group_id = group_id
         self._interrupted = interrupted
         self._producers: dict[TopicPartition, AIOKafkaProducer] = {}
@@ -165,7 +168,7 @@ class Transactional:
         completed or aborted, and that owner can write no more."""
         await self.release(tp)
         producer = durable_producer(
-            self._bootstrap_servers, linger_ms=5, transactional_id=self.transactional_id(tp)
+            self._connection, linger_ms=5, transactional_id=self.transactional_id(tp)
         )
         try:
             await producer.start()  # InitProducerId: bumps the epoch, fencing the old owner

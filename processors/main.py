@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import uvloop
-
+from fleetwire import eventloop
 from fleetwire.errors import ConfigError
 from fleetwire.settings import Settings
 from processors.registry import NORMALIZERS
@@ -19,5 +18,5 @@ def run_processor(settings: Settings, providers: Sequence[str] | None) -> int:
         raise ConfigError(
             f"--provider {', '.join(unknown)}: unknown; use one of {', '.join(sorted(NORMALIZERS))}"
         )
-    uvloop.run(serve(settings, chosen))
+    eventloop.run(serve(settings, chosen))
     return 0

@@ -22,9 +22,11 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
+from fleetwire import clients
+from fleetwire.diagnosis import start_client
 from fleetwire.errors import ConfigError, FleetwireError
 from fleetwire.kafka import raw_producer
 from fleetwire.settings import Settings
@@ -69,10 +71,8 @@ async def replay(
     if not dry_run:
         # Raw topics are partitioned by raw_partitioner: a replayed delivery joins the
         # partition of its delivery id, as every write of the ingress does.
-        producer = raw_producer(
-            settings.bootstrap_servers, transactional_id=f"{settings.topic_prefix}.replay"
-        )
-        await producer.start()  # fences a replay still running elsewhere
+        producer = raw_producer(settings.kafka, transactional_id=f"{settings.topic_prefix}.replay")
+        await start_client(producer, settings.kafka)  # fences a replay still running elsewhere
     try:
         done = await _ledger(settings, topics.replay_ledger())
         writer = None if producer is None else _Writer(producer, topics.replay_ledger())
@@ -175,14 +175,14 @@ async def _read(settings: Settings, topic: str) -> AsyncIterator[DeadLetter]:
 
 async def _records(settings: Settings, topic: str) -> AsyncIterator[Any]:
     """Every committed record of `topic`, from the beginning to where it ended when asked."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.bootstrap_servers,
+    consumer = clients.consumer(
+        settings.kafka,
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         isolation_level="read_committed",
     )
-    await consumer.start()
+    await start_client(consumer, settings.kafka)
     try:
         await consumer._client.add_topic(topic)
         partitions = consumer._client.cluster.partitions_for_topic(topic)

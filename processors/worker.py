@@ -10,6 +10,7 @@ flight, which finishes or, if Kafka does not answer, is abandoned uncommitted.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import Counter
@@ -18,7 +19,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 
-from fleetwire import otel
+from fleetwire import clients, otel
+from fleetwire.diagnosis import Failure, diagnose
 from fleetwire.kafka import reachable
 from fleetwire.settings import Delivery as DeliveryMode
 from fleetwire.settings import Settings
@@ -39,6 +41,10 @@ log = logging.getLogger(__name__)
 # A poll of 5,000 is about a quarter of a second of work, what a revocation may wait for.
 MAX_RECORDS_PER_POLL = 5000
 POLL_TIMEOUT_MS = 500
+# Each step of a stop waits this long for Kafka at most; a pod gets 30 s to stop.
+SHUTDOWN_STEP_S = 8.0
+# Between attempts while Kafka refuses or cannot be reached at start.
+RETRY_BACKOFF_S = (0.5, 1.0, 2.0, 5.0)
 
 
 def group_id(prefix: str) -> str:
@@ -57,6 +63,10 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
 
 
 class Worker:
+    _consumer: AIOKafkaConsumer
+    _delivery: Delivery
+    _partitions: Partitions
+
     def __init__(
         self,
         settings: Settings,
@@ -76,34 +86,67 @@ class Worker:
         self._lock = asyncio.Lock()
         self._revoking = False
         self._stop = asyncio.Event()
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=settings.bootstrap_servers,
+        self._settings = settings
+        self._failure: Failure | None = None
+        self._built = False  # the clients below exist once Kafka accepted us (see run)
+        self._mode = settings.delivery
+
+    def _build(self) -> tuple[AIOKafkaConsumer, Delivery, Partitions]:
+        """The clients, from the settings as they are now (a rotated secret file included)."""
+        settings = self._settings
+        connection = settings.kafka
+        consumer = clients.consumer(
+            connection,
             group_id=group_id(settings.topic_prefix),
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
             max_poll_records=MAX_RECORDS_PER_POLL,
         )
-        self._delivery: Delivery
+        delivery: Delivery
         if settings.delivery is DeliveryMode.EXACTLY_ONCE:
-            self._delivery = Transactional(
-                settings.bootstrap_servers, group_id(settings.topic_prefix), self._interrupted
-            )
+            delivery = Transactional(connection, group_id(settings.topic_prefix), self._interrupted)
         else:
-            self._delivery = AtLeastOnce(
-                settings.bootstrap_servers, self._consumer, self._interrupted
-            )
-        self._partitions = Partitions(self._consumer, self._delivery, self._interrupted)
-        self._mode = settings.delivery
+            delivery = AtLeastOnce(connection, consumer, self._interrupted)
+        return consumer, delivery, Partitions(consumer, delivery, self._interrupted)
 
     def _interrupted(self) -> bool:
         return self._revoking or self._stop.is_set()
 
-    async def ready(self) -> bool:
-        return await reachable(self._consumer._client)
+    async def ready(self) -> bool | str:
+        if not self._built:
+            return self._failure.line() if self._failure is not None else False
+        if await reachable(self._consumer._client):
+            return True
+        failure = await diagnose(self._settings.kafka)
+        return failure.line() if failure is not None else False
+
+    async def _accepted(self, stop: asyncio.Event) -> bool:
+        """Wait until Kafka accepts our connection settings, saying why not meanwhile."""
+        attempt = 0
+        while not stop.is_set():
+            failure = await diagnose(self._settings.kafka)
+            if failure is None:
+                if self._failure is not None:
+                    log.info("kafka accepts this processor again")
+                return True
+            if failure != self._failure:
+                level = logging.ERROR if failure.refused else logging.WARNING
+                log.log(level, "%s; retrying until that is fixed", failure.line())
+            self._failure = failure
+            delay = RETRY_BACKOFF_S[min(attempt, len(RETRY_BACKOFF_S) - 1)]
+            attempt += 1
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+        return False
 
     async def run(self, stop: asyncio.Event) -> None:
         self._stop = stop
+        if not await self._accepted(stop):
+            return
+        self._consumer, self._delivery, self._partitions = self._build()
+        self._built = True
+        self._failure = None
         await self._delivery.start()
         await self._consumer.start()
         self._consumer.subscribe(list(self._providers), listener=_Rebalance(self))
@@ -117,13 +160,50 @@ class Worker:
                     await self._process(fetched, poll)
                     self._partitions.observe_lag()
         finally:
-            # Leave the group first so the partitions move on at once; nothing is in flight.
-            await self._consumer.stop()
+            await self._shut_down()
+
+    async def _shut_down(self) -> None:
+        """Leave the group, end what is open, close; with Kafka gone, say what was left.
+
+        A stop is asked for when Kafka may be unreachable (a cluster going down, a node
+        drained): waiting on it, or failing on its errors, would turn an orderly stop into
+        a hang or a crash. Nothing is lost by giving up: what was not committed is read
+        again by the next owner of its partitions.
+        """
+        owned = self._partitions.owned()
+        unfinished: list[str] = []
+
+        async def release() -> None:
             async with self._lock:
                 await self._partitions.release_all()
-            await self._delivery.stop()
-            if self._spans is not None:
-                self._spans.shutdown()
+
+        # Leave the group first so the partitions move on at once; nothing is in flight.
+        for what, step in (
+            ("leave the consumer group", self._consumer.stop),
+            ("end the open transactions", release),
+            ("close the producers", self._delivery.stop),
+        ):
+            try:
+                await asyncio.wait_for(step(), SHUTDOWN_STEP_S)
+            except asyncio.CancelledError:
+                # aiokafka's consumer.stop() lets the cancellation of its own fetch tasks
+                # escape when their broker is gone; only a cancellation of this task is ours.
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
+                    raise
+                unfinished.append(f"{what} (cancelled)")
+            except Exception as exc:  # any failure here means Kafka is not there to finish
+                unfinished.append(f"{what} ({type(exc).__name__})")
+        if self._spans is not None:
+            await asyncio.to_thread(self._spans.shutdown)  # sends the spans still buffered
+        if unfinished:
+            log.warning(
+                "processor stopped without Kafka: could not %s; uncommitted records of %s "
+                "are processed again by the next owner",
+                ", ".join(unfinished),
+                _tps(owned),
+            )
+        else:
             log.info("processor stopped")
 
     async def revoked(self, tps: Sequence[TopicPartition]) -> None:

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from fleetwire.clients import admin_client, client_options
 from fleetwire.kafka import reachable
 from tests.support.broker import PrivateBroker
-from tests.support.kafka import BOOTSTRAP
+from tests.support.kafka import BOOTSTRAP, CONNECTION
+from tests.support.secured import SecuredCluster, secured_cluster
 
 RUN_ID = uuid.uuid4().hex[:8]
 MAX_TEST_NAME_CHARS = 60
@@ -28,7 +30,7 @@ log = logging.getLogger(__name__)
 
 # A test that uses one of these needs a running broker, whether or not it says so with
 # the marker: `-m "not kafka"` (the suite on a second Python) must leave all of them out.
-BROKER_FIXTURES = frozenset({"kafka", "private_broker"})
+BROKER_FIXTURES = frozenset({"kafka", "private_broker", "secured_kafka"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -43,7 +45,7 @@ def kafka() -> Iterator[str]:
     from aiokafka import AIOKafkaClient
 
     async def probe() -> bool:
-        client = AIOKafkaClient(bootstrap_servers=BOOTSTRAP)
+        client = AIOKafkaClient(**client_options(CONNECTION))
         try:
             await client.bootstrap()
         except Exception:
@@ -64,9 +66,7 @@ def kafka() -> Iterator[str]:
 
 
 async def _delete_run_topics() -> None:
-    from aiokafka.admin import AIOKafkaAdminClient
-
-    admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
+    admin = admin_client(CONNECTION)
     try:
         await admin.start()
         ours = [t for t in await admin.list_topics() if t.startswith(f"t{RUN_ID}.")]
@@ -97,3 +97,9 @@ def private_broker(tmp_path: Path) -> Iterator[PrivateBroker]:
         yield broker
     finally:
         broker.stop()
+
+
+@pytest.fixture(scope="session")
+def secured_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredCluster]:
+    """A secured local cluster of its own (SASL_SSL, mTLS, ACLs enforced), started once."""
+    yield from secured_cluster(tmp_path_factory)

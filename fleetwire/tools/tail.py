@@ -7,8 +7,9 @@ import fnmatch
 import sys
 
 import orjson
-from aiokafka import AIOKafkaConsumer
 
+from fleetwire import clients
+from fleetwire.diagnosis import start_client
 from fleetwire.settings import Settings
 from fleetwire.topics import TopicNames
 from schemas.catalog import DOMAINS
@@ -16,15 +17,15 @@ from schemas.catalog import DOMAINS
 
 async def tail(settings: Settings, pattern: str, from_beginning: bool, limit: int | None) -> int:
     topics = TopicNames(settings.topic_prefix)
-    consumer = AIOKafkaConsumer(
+    consumer = clients.consumer(
+        settings.kafka,
         *(topics.canonical(d) for d in DOMAINS),
-        bootstrap_servers=settings.bootstrap_servers,
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest" if from_beginning else "latest",
         isolation_level="read_committed",
     )
-    await consumer.start()
+    await start_client(consumer, settings.kafka)
     print(
         f"tailing {topics.canonical('*')} for types matching {pattern!r} (Ctrl-C to stop)",
         file=sys.stderr,

@@ -44,13 +44,27 @@ def ignored(path: str) -> bool:
     return any(fnmatch.fnmatch(path, p.removeprefix("**/")) or top == p for p in patterns)
 
 
-def test_two_stages_on_slim_python_3_11() -> None:
+def test_two_stages_on_one_supported_slim_python() -> None:
     built = stages()
     assert len(built) >= 2
-    for stage in built:
-        image = stage[0][1].split()[0]
-        assert re.fullmatch(r"python:3\.11-slim(-\w+)?", image), image
+    images = {stage[0][1].split()[0] for stage in built}
+    # The virtualenv is copied between stages: both must have the same interpreter.
+    [image] = images
+    assert re.fullmatch(r"python:3\.1[1-3]-slim(-\w+)?", image), image
     assert any(k == "COPY" and r.startswith("--from=") for k, r in built[-1])
+
+
+def test_the_image_installs_exactly_the_locked_set() -> None:
+    build = stages()[0]
+    copied = {s for k, r in build if k == "COPY" for s in r.split()[:-1]}
+    assert {"uv.lock", "requirements/uv.txt"} <= copied
+    runs = [r for k, r in build if k == "RUN"]
+    assert any("--require-hashes" in r and "requirements/uv.txt" in r for r in runs)
+    installs = [r for r in runs if " sync " in r or "pip install" in r]
+    assert installs
+    for run in installs:
+        # Only uv (pinned by hash) comes from pip; everything else from the lock, unchanged.
+        assert "--require-hashes" in run or ("uv sync" in run and "--locked" in run), run
 
 
 def test_the_final_stage_runs_as_an_unprivileged_user() -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from fleetwire.connection import KafkaConnection
 from fleetwire.topics import TopicLayout, TopicNames, ensure_topics
 from tests.faults.common import (
     Load,
@@ -52,7 +53,9 @@ async def test_every_acknowledged_request_survives_a_broker_outage_under_load(
     private_broker: PrivateBroker, prefix: str, tmp_path: Path
 ) -> None:
     topic = TopicNames(prefix).raw("zubie")
-    await ensure_topics(private_broker.bootstrap, [TopicLayout().spec(topic, 3, 24)])
+    await ensure_topics(
+        KafkaConnection(private_broker.bootstrap), [TopicLayout().spec(topic, 3, 24)]
+    )
     ingress = start_ingress(
         prefix,
         tmp_path,
@@ -94,7 +97,7 @@ async def test_every_acknowledged_request_survives_a_broker_outage_under_load(
     during = [o for o in outcomes if down_at <= o.started and o.started + o.seconds <= up_from]
     records = await read_all(
         topic,
-        bootstrap=private_broker.bootstrap,
+        bootstrap=KafkaConnection(private_broker.bootstrap),
         until=lambda found: acknowledged <= {marker_of(r.value) for r in found},
         timeout=30,
     )

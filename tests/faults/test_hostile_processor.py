@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from fleetwire.clients import client_options
 from fleetwire.topics import TopicNames
 from processors.event import event_id
 from processors.output import InRecord, Transformer
@@ -23,7 +24,7 @@ from processors.registry import NORMALIZERS
 from schemas.catalog import EVENT_TYPES
 from tests.faults.common import LEAN_TOPICS, write_sources
 from tests.faults.hostile import Case, hostile_cases, out_of_range_cases, wrong_type_cases
-from tests.support.kafka import free_port, read_all
+from tests.support.kafka import connection, free_port, read_all
 from tests.support.processes import Service, environment, run
 from tests.support.samples import sample
 
@@ -109,7 +110,10 @@ async def test_hostile_records_are_dead_lettered_and_the_processor_goes_on(
     cases = chosen_cases()
     keys: dict[tuple[str, int], tuple[Case, str]] = {}
     producer = AIOKafkaProducer(
-        bootstrap_servers=kafka, acks="all", max_request_size=2 * 1024 * 1024, linger_ms=20
+        **client_options(connection(kafka)),
+        acks="all",
+        max_request_size=2 * 1024 * 1024,
+        linger_ms=20,
     )
     await producer.start()
     try:

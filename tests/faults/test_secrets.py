@@ -8,6 +8,7 @@ every secret (also base64- and hex-encoded) and every signature header value sen
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -19,12 +20,15 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from aiohttp import web
 from standardwebhooks import Webhook
 
 from tests.faults.common import LEAN_TOPICS, http_text, start_ingress, write_sources
+from tests.support.certs import Pair, encrypt_key
 from tests.support.kafka import free_port, read_all
 from tests.support.processes import Service, environment, run
 from tests.support.samples import sample
+from tests.support.secured import SecuredCluster, unsigned_token
 
 pytestmark = pytest.mark.kafka
 WHSEC_KEY = b"faults: secret telematica key"
@@ -188,4 +192,137 @@ async def test_logs_and_metrics_of_a_whole_run_hold_no_secret_or_signature(
     assert len(lines) > 20, logs  # DEBUG logging was really on
     assert not leaks, [
         (value, logs[max(0, logs.find(value) - 300) : logs.find(value) + 50]) for value in leaks[:3]
+    ]
+
+
+KAFKA_WRONG_PASSWORD = "kafka-Wrong-Password-5e1b"
+OIDC_CLIENT_SECRET = "oidc-Client-Secret-8c2d"
+KEY_PASSPHRASE = "key-Passphrase-3f7a"
+
+
+class TokenEndpoint:
+    """A client-credentials endpoint minting unsigned JWTs for the admin principal."""
+
+    def __init__(self) -> None:
+        self.minted: list[str] = []
+        self.expected = (
+            "Basic " + base64.b64encode(f"fleetwire:{OIDC_CLIENT_SECRET}".encode()).decode()
+        )
+
+    async def token(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != self.expected:
+            return web.json_response({"error": "invalid_client"}, status=401)
+        token = unsigned_token("admin", 300)
+        self.minted.append(token)
+        return web.json_response({"access_token": token, "expires_in": 300})
+
+
+async def test_a_secured_run_shows_no_kafka_secret_in_logs_or_metrics(
+    secured_kafka: SecuredCluster, prefix: str, tmp_path: Path
+) -> None:
+    """Every kind of Kafka credential in use at once, and a refused login, at DEBUG."""
+    endpoint = TokenEndpoint()
+    app = web.Application()
+    app.router.add_post("/token", endpoint.token)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    idp_port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", idp_port).start()
+    cert, key = secured_kafka.client_cert("admin")
+    encrypted = encrypt_key(Pair(Path(cert), Path(key)), tmp_path, KEY_PASSPHRASE)
+    debug = {"FLEETWIRE_LOG_FORMAT": "json", "FLEETWIRE_LOG_LEVEL": "DEBUG"}
+    sources = write_sources(tmp_path, SOURCES)
+    created = run(
+        ["topics"],
+        {**environment(prefix, sources, **LEAN_TOPICS), **secured_kafka.scram_env("admin")},
+    )
+    assert created.returncode == 0, created.stderr
+    oidc = {
+        "KAFKA_BOOTSTRAP_SERVERS": secured_kafka.bootstrap,
+        "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+        "KAFKA_SASL_MECHANISM": "OAUTHBEARER",
+        "KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL": f"http://127.0.0.1:{idp_port}/token",
+        "KAFKA_SASL_OAUTHBEARER_CLIENT_ID": "fleetwire",
+        "KAFKA_SASL_OAUTHBEARER_CLIENT_SECRET": OIDC_CLIENT_SECRET,
+        "KAFKA_SSL_CA_LOCATION": secured_kafka.ca_file,
+    }
+    ingress = start_ingress(prefix, tmp_path, sources, **debug, **oidc)
+    refused = start_ingress(
+        prefix,
+        tmp_path,
+        sources,
+        **debug,
+        **{**secured_kafka.scram_env("admin"), "KAFKA_SASL_PASSWORD": KAFKA_WRONG_PASSWORD},
+    )
+    processor_admin = free_port()
+    processor = Service(
+        ["process", "--provider", "zubie"],
+        {
+            **environment(prefix, sources),
+            **debug,
+            **secured_kafka.mtls_env(cert, str(encrypted)),
+            "KAFKA_SSL_KEY_PASSWORD": KEY_PASSPHRASE,
+            "FLEETWIRE_ADMIN_PORT": str(processor_admin),
+        },
+        tmp_path / "processor.log",
+    )
+    body = BODIES["zubie"]
+    try:
+        # In threads: the token endpoint answers from this event loop meanwhile.
+        await asyncio.to_thread(ingress.service.wait_http, ingress.readyz, 60)
+        await asyncio.to_thread(
+            processor.wait_http, f"http://127.0.0.1:{processor_admin}/readyz", 60
+        )
+        async with aiohttp.ClientSession() as session:
+            for target, expected in ((ingress, 200), (refused, 503)):
+                async with session.post(
+                    f"{target.base}/webhooks/zubie", data=body, headers=signed("zubie", body)
+                ) as response:
+                    assert response.status == expected
+            readyz = ""
+            for _ in range(100):
+                async with session.get(refused.readyz) as response:
+                    readyz = await response.text()
+                if "authentication refused" in readyz:
+                    break
+                await asyncio.sleep(0.2)
+        await read_all(
+            f"{prefix}.canonical.trips", expect=1, timeout=30, bootstrap=secured_kafka.admin()
+        )
+        metrics = "".join(
+            http_text(url)
+            for url in (
+                ingress.metrics,
+                refused.metrics,
+                f"http://127.0.0.1:{processor_admin}/metrics",
+            )
+        )
+    finally:
+        ingress.service.stop()
+        refused.service.stop()
+        processor.stop()
+        await runner.cleanup()
+    logs = ingress.service.output() + refused.service.output() + processor.output()
+    logs += created.stdout + created.stderr
+    assert "authentication refused by the broker" in readyz
+    assert "authentication refused by the broker" in refused.service.output()
+    assert endpoint.minted, "the ingress never fetched a token"
+    searched = {
+        secured_kafka.password("admin"),
+        KAFKA_WRONG_PASSWORD,
+        OIDC_CLIENT_SECRET,
+        KEY_PASSPHRASE,
+        endpoint.expected.removeprefix("Basic "),
+        *endpoint.minted,
+        *(token.split(".")[1] for token in endpoint.minted),  # the claims part alone
+    }
+    leaks = sorted(v for v in searched if v in logs or v in metrics or v in readyz)
+    print(
+        f"\n[kafka secrets] log_lines={len(logs.splitlines())} metric_bytes={len(metrics)} "
+        f"tokens_minted={len(endpoint.minted)} values_searched={len(searched)} leaks={len(leaks)}"
+    )
+    assert len(logs.splitlines()) > 20
+    assert not leaks, [
+        (value[:8], logs[max(0, logs.find(value) - 300) : logs.find(value) + 50])
+        for value in leaks[:3]
     ]

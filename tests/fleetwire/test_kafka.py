@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from fleetwire.kafka import raw_partitioner
 from fleetwire.topics import TopicSpec, ensure_topics
 from ingress.publisher import RawPublisher
-from tests.support.kafka import read_all
+from tests.support.kafka import connection, read_all
 
 keys = st.binary(min_size=1, max_size=128)
 counts = st.integers(min_value=1, max_value=64)
@@ -38,9 +38,9 @@ async def test_the_ingress_writes_each_key_where_the_raw_partitioner_says(
     kafka: str, prefix: str
 ) -> None:
     topic = f"{prefix}.raw.zubie"
-    await ensure_topics(kafka, [TopicSpec(topic, 6)])
+    await ensure_topics(connection(kafka), [TopicSpec(topic, 6)])
     keys = [f"delivery-{i}".encode() for i in range(12)]
-    publisher = RawPublisher(kafka, timeout_s=10.0, max_record_bytes=1024 * 1024)
+    publisher = RawPublisher(connection(kafka), timeout_s=10.0, max_record_bytes=1024 * 1024)
     await publisher.start(wait=True)
     try:
         for attempt in (b"first", b"retry"):

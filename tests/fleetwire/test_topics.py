@@ -10,11 +10,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from hypothesis import given
 from hypothesis import strategies as st
 
+from fleetwire import clients
 from fleetwire.errors import ConfigError
 from fleetwire.provision import layout, pipeline_topics
 from fleetwire.settings import Settings
@@ -29,7 +30,7 @@ from fleetwire.topics import (
 )
 from processors.registry import NORMALIZERS
 from schemas.catalog import DOMAINS
-from tests.support.kafka import BOOTSTRAP
+from tests.support.kafka import CONNECTION
 from tests.support.processes import FLEETWIRE, environment, run
 
 HOUR_MS = 3_600_000
@@ -208,7 +209,7 @@ def settings_for(prefix: str) -> Settings:
 
 async def describe(names: list[str]) -> dict[str, tuple[int, dict[str, str]]]:
     """Partition count and config of each topic, read with the plain admin client."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
+    admin = clients.admin_client(CONNECTION)
     await admin.start()
     try:
         shapes = {t["topic"]: len(t["partitions"]) for t in await admin.describe_topics(names)}
@@ -229,7 +230,7 @@ def wait_for(condition: Callable[[], bool], timeout: float = 15) -> None:
 
 
 async def admin_do(action: str, *args: object) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
+    admin = clients.admin_client(CONNECTION)
     await admin.start()
     try:
         await getattr(admin, action)(*args)

@@ -23,7 +23,7 @@ from ingress.publisher import RawPublisher
 from ingress.sources import Source
 from ingress.verifier import Headers, Verifier
 from tests.support.ingress import create_raw_topics, ingress_config
-from tests.support.kafka import read_all
+from tests.support.kafka import connection, read_all
 from tests.support.samples import sample
 
 pytestmark = pytest.mark.kafka
@@ -52,7 +52,7 @@ async def serve(config: IngressConfig, publisher: object) -> TestServer:
 @pytest.fixture
 async def ingress(kafka: str, prefix: str) -> AsyncIterator[Ingress]:
     await create_raw_topics(kafka, prefix, LIMIT)
-    publisher = RawPublisher(kafka, timeout_s=5.0, max_record_bytes=LIMIT + 65536)
+    publisher = RawPublisher(connection(kafka), timeout_s=5.0, max_record_bytes=LIMIT + 65536)
     await publisher.start(wait=True)
     server = await serve(ingress_config(prefix, max_body_bytes=LIMIT), publisher)
     try:
@@ -211,7 +211,7 @@ class Exploding(Verifier):
 async def test_a_verifier_bug_is_a_401_with_a_reason(kafka: str, prefix: str) -> None:
     config = ingress_config(prefix)
     verifiers = {**config.verifiers, "zubie": Exploding(Source(name="zubie", provider="zubie"))}
-    publisher = RawPublisher(kafka, timeout_s=1.0, max_record_bytes=LIMIT + 65536)
+    publisher = RawPublisher(connection(kafka), timeout_s=1.0, max_record_bytes=LIMIT + 65536)
     server = await serve(IngressConfig(verifiers, config.topics, LIMIT, 8), publisher)
     try:
         before = auth_failures("zubie", "verifier-error")
@@ -236,7 +236,7 @@ async def test_kafka_not_confirming_in_time_is_503_with_retry_after(
 ) -> None:
     # The raw topic of this prefix does not exist (and the broker does not create topics),
     # so the broker never confirms the write.
-    publisher = RawPublisher(kafka, timeout_s=0.5, max_record_bytes=LIMIT + 65536)
+    publisher = RawPublisher(connection(kafka), timeout_s=0.5, max_record_bytes=LIMIT + 65536)
     await publisher.start(wait=True)
     server = await serve(ingress_config(prefix), publisher)
     try:

@@ -19,6 +19,7 @@ from ingress.publisher import RawPublisher
 from ingress.registry import verifier_for
 from tests.conftest import RUN_ID
 from tests.support.ingress import AUTH_HEADER_NAMES, SOURCES, create_raw_topics, ingress_config
+from tests.support.kafka import connection
 
 pytestmark = pytest.mark.kafka
 LIMIT = 4096
@@ -58,7 +59,7 @@ def live(kafka: str) -> Iterator[Live]:
     loop = asyncio.new_event_loop()
     prefix = f"t{RUN_ID}.app-properties"
     loop.run_until_complete(create_raw_topics(kafka, prefix, LIMIT))
-    publisher = RawPublisher(kafka, timeout_s=5.0, max_record_bytes=LIMIT + 65536)
+    publisher = RawPublisher(connection(kafka), timeout_s=5.0, max_record_bytes=LIMIT + 65536)
 
     async def start() -> tuple[TestServer, aiohttp.ClientSession]:
         await publisher.start(wait=True)

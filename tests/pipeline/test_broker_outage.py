@@ -17,6 +17,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from fleetwire.connection import KafkaConnection
 from fleetwire.topics import TopicLayout, TopicNames, ensure_topics
 from tests.support.broker import PrivateBroker
 from tests.support.kafka import free_port, read_all
@@ -62,7 +63,9 @@ async def test_a_stopped_broker_means_503_then_200_once_it_is_back(
     private_broker: PrivateBroker, prefix: str, tmp_path: Path
 ) -> None:
     topic = TopicNames(prefix).raw("zubie")
-    await ensure_topics(private_broker.bootstrap, [TopicLayout().spec(topic, 1, 24)])
+    await ensure_topics(
+        KafkaConnection(private_broker.bootstrap), [TopicLayout().spec(topic, 1, 24)]
+    )
     sources = tmp_path / "sources.toml"
     sources.write_text(f'[[sources]]\nname = "zubie"\nprovider = "zubie"\nsecrets = ["{SECRET}"]\n')
     port, admin = free_port(), free_port()
@@ -97,7 +100,7 @@ async def test_a_stopped_broker_means_503_then_200_once_it_is_back(
         assert (await post(url, during))[0] == 200
         records = await read_all(
             topic,
-            bootstrap=private_broker.bootstrap,
+            bootstrap=KafkaConnection(private_broker.bootstrap),
             until=lambda found: during in [r.value for r in found],
             timeout=20,
         )

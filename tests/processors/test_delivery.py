@@ -6,19 +6,20 @@ import asyncio
 
 import pytest
 from aiokafka import TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import NewTopic
 
+from fleetwire import clients
 from processors.batch import Batch
 from processors.delivery import Outcome, Transactional
 from processors.output import OutRecord
-from tests.support.kafka import BOOTSTRAP
+from tests.support.kafka import CONNECTION
 from tests.support.runtime import read_to_end
 
 pytestmark = pytest.mark.kafka
 
 
 async def create(*topics: str) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
+    admin = clients.admin_client(CONNECTION)
     await admin.start()
     try:
         await admin.create_topics([NewTopic(t, 1, 1) for t in topics])
@@ -39,7 +40,7 @@ def batch(tp: TopicPartition, next_offset: int, *outputs: tuple[str, bytes]) -> 
 
 
 async def committed(group: str, tp: TopicPartition) -> int | None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
+    admin = clients.admin_client(CONNECTION)
     await admin.start()
     try:
         offsets = await admin.list_consumer_group_offsets(group, partitions=[tp])
@@ -55,8 +56,8 @@ async def test_a_fenced_owner_can_neither_finish_nor_start_a_transaction(
     await create(raw, out)
     tp = TopicPartition(raw, 0)
     group = f"{prefix}.processor"
-    zombie = Transactional(BOOTSTRAP, group, lambda: False)
-    successor = Transactional(BOOTSTRAP, group, lambda: False)
+    zombie = Transactional(CONNECTION, group, lambda: False)
+    successor = Transactional(CONNECTION, group, lambda: False)
     try:
         await zombie.acquire(tp)
         first = await zombie.deliver([batch(tp, 1, (out, b"zombie-1"))])

@@ -6,18 +6,18 @@ import re
 from pathlib import Path
 
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
+from fleetwire import clients
 from tests.support.backlog import produce, raw, trip
-from tests.support.kafka import BOOTSTRAP
+from tests.support.kafka import CONNECTION
 from tests.support.runtime import processed, provision, read_to_end, start, trip_ids, until
 
 pytestmark = pytest.mark.kafka
 
 
 async def limit_record_size(topic: str, max_bytes: int) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
+    admin = clients.admin_client(CONNECTION)
     await admin.start()
     try:
         await admin.alter_configs(
@@ -28,7 +28,7 @@ async def limit_record_size(topic: str, max_bytes: int) -> None:
 
 
 async def committed_anything(prefix: str) -> bool:
-    admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
+    admin = clients.admin_client(CONNECTION)
     await admin.start()
     try:
         return bool(await admin.list_consumer_group_offsets(f"{prefix}.processor"))

@@ -10,7 +10,7 @@ from fleetwire.kafka import durable_producer
 from fleetwire.topics import TopicSpec, ensure_topics
 from processors.output import OutRecord
 from processors.writer import KeyPartitions, Writer
-from tests.support.kafka import read_all
+from tests.support.kafka import connection, read_all
 
 
 @given(st.binary(max_size=64), st.integers(min_value=1, max_value=64))
@@ -33,7 +33,7 @@ async def test_every_record_arrives_in_order_per_key_across_full_batches(
     kafka: str, prefix: str
 ) -> None:
     topic = f"{prefix}.out"
-    await ensure_topics(kafka, [TopicSpec(topic, 3)])
+    await ensure_topics(connection(kafka), [TopicSpec(topic, 3)])
     # Records of 10 KB against 64 KB batches: several batches per partition.
     outputs = [
         OutRecord(
@@ -44,7 +44,7 @@ async def test_every_record_arrives_in_order_per_key_across_full_batches(
         )
         for n in range(120)
     ]
-    producer = durable_producer(kafka, max_batch_size=64 * 1024)
+    producer = durable_producer(connection(kafka), max_batch_size=64 * 1024)
     await producer.start()
     try:
         await Writer().write(producer, outputs)

@@ -10,11 +10,13 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin import NewTopic
 
+from fleetwire.clients import admin_client, client_options
 from schemas import eventsdoc
 from schemas.canonical import CLOUDEVENTS_CONTENT_TYPE
 from schemas.catalog import DOMAINS, EVENT_TYPES
+from tests.support.kafka import connection
 
 HEADERS = [("content-type", CLOUDEVENTS_CONTENT_TYPE.encode())]
 
@@ -50,7 +52,9 @@ async def publish(
 ) -> None:
     """Write `events` to their domain topics in one transaction, committed or aborted."""
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, transactional_id=f"{prefix}.test", enable_idempotence=True
+        **client_options(connection(bootstrap)),
+        transactional_id=f"{prefix}.test",
+        enable_idempotence=True,
     )
     await producer.start()
     try:
@@ -77,7 +81,7 @@ class Done(Exception):
 async def test_it_consumes_every_type_once_and_never_an_aborted_write(
     kafka: str, prefix: str, consumer: ModuleType
 ) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
+    admin = admin_client(connection(kafka))
     await admin.start()
     try:
         await admin.create_topics([NewTopic(f"{prefix}.canonical.{d}", 1, 1) for d in DOMAINS])

@@ -9,13 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from aiokafka import AIOKafkaProducer
-
 from fleetwire import traceparent
-from fleetwire.kafka import max_record_bytes, raw_partitioner
+from fleetwire.kafka import durable_producer, max_record_bytes, raw_partitioner
 from processors.event import event_id
 from processors.record import RawRecord
-from tests.support.kafka import BOOTSTRAP
+from tests.support.kafka import CONNECTION, connection
 from tests.support.samples import sample
 
 SOURCE = "zubie-main"
@@ -60,11 +58,11 @@ def trips(count: int) -> list[Raw]:
     return [raw(trip(n, "trip_start" if n % 2 else "trip_end")) for n in range(count)]
 
 
-async def produce(topic: str, records: Sequence[Raw], partition: int | None = None) -> None:
-    producer = AIOKafkaProducer(
-        bootstrap_servers=BOOTSTRAP,
-        acks="all",
-        enable_idempotence=True,
+async def produce(
+    topic: str, records: Sequence[Raw], partition: int | None = None, bootstrap: str | None = None
+) -> None:
+    producer = durable_producer(
+        CONNECTION if bootstrap is None else connection(bootstrap),
         linger_ms=5,
         max_batch_size=512 * 1024,
         max_request_size=max_record_bytes(1_048_576),  # bodies as large as the ingress takes

@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping
 
+from fleetwire.connection import KafkaConnection
 from fleetwire.topics import TopicLayout, TopicNames, ensure_topics
 from ingress.app import IngressConfig
 from ingress.registry import VERIFIERS, verifier_for
 from ingress.sources import Secret, Source
+from tests.support.kafka import connection
 
 # Every header some verifier reads: what fuzzers of the ingress draw header names from.
 AUTH_HEADER_NAMES = (
@@ -49,7 +51,10 @@ def ingress_config(
     )
 
 
-async def create_raw_topics(bootstrap: str, prefix: str, max_body_bytes: int = 4096) -> None:
+async def create_raw_topics(
+    bootstrap: str | KafkaConnection, prefix: str, max_body_bytes: int = 4096
+) -> None:
     names = TopicNames(prefix)
     layout = TopicLayout(max_body_bytes=max_body_bytes)
-    await ensure_topics(bootstrap, [layout.spec(names.raw(p), 1, 24) for p in VERIFIERS])
+    reach = bootstrap if isinstance(bootstrap, KafkaConnection) else connection(bootstrap)
+    await ensure_topics(reach, [layout.spec(names.raw(p), 1, 24) for p in VERIFIERS])

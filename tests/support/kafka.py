@@ -11,7 +11,19 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from fleetwire import clients
+from fleetwire.connection import KafkaConnection, KafkaSecurity
+
 BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+# The suite's own clients connect as the processes under test do: with the KAFKA_SECURITY_*,
+# KAFKA_SASL_* and KAFKA_SSL_* settings of the environment (none: plain text).
+SECURITY = KafkaSecurity.from_env(os.environ)
+CONNECTION = KafkaConnection(BOOTSTRAP, SECURITY)
+
+
+def connection(bootstrap: str = BOOTSTRAP) -> KafkaConnection:
+    """How the suite reaches the broker at `bootstrap` (the shared broker's security)."""
+    return KafkaConnection(bootstrap, SECURITY)
 
 
 def free_port() -> int:
@@ -27,11 +39,12 @@ async def read_all(
     timeout: float = 20.0,
     until: Callable[[list[Any]], bool] | None = None,
     isolation_level: str = "read_committed",
-    bootstrap: str = BOOTSTRAP,
+    bootstrap: str | KafkaConnection = BOOTSTRAP,
 ) -> list[Any]:
     """Every record of `topic` from the beginning, waiting up to `timeout` for `expect`."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
+    reach = bootstrap if isinstance(bootstrap, KafkaConnection) else connection(bootstrap)
+    consumer = clients.consumer(
+        reach,
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
-from tests.support.kafka import BOOTSTRAP, free_port
+from fleetwire import clients
+from tests.support.kafka import CONNECTION, free_port
 from tests.support.processes import Service, environment, run
 
 
@@ -84,7 +84,7 @@ async def until(check: Callable[[], bool | Awaitable[bool]], timeout: float, wha
 
 async def processed(prefix: str, raw_topic: str) -> bool:
     """True once the processor group has committed every raw record there is."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
+    admin = clients.admin_client(CONNECTION)
     await admin.start()
     try:
         committed = await admin.list_consumer_group_offsets(f"{prefix}.processor")
@@ -97,7 +97,7 @@ async def processed(prefix: str, raw_topic: str) -> bool:
 
 
 async def end_offsets(topic: str) -> dict[TopicPartition, int]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=BOOTSTRAP, group_id=None)
+    consumer = clients.consumer(CONNECTION, group_id=None)
     await consumer.start()
     try:
         tps = await _partitions(consumer, topic)
@@ -109,8 +109,8 @@ async def end_offsets(topic: str) -> dict[TopicPartition, int]:
 async def read_to_end(topic: str, isolation_level: str = "read_committed") -> list[Any]:
     """Every record of `topic` up to its current end (the last stable offset when reading
     committed only)."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=BOOTSTRAP,
+    consumer = clients.consumer(
+        CONNECTION,
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",

@@ -1,0 +1,34 @@
+"""A three-node Kafka cluster of the failure tests' own: replication 3, min.insync.replicas 2.
+
+Started once for the session on free ports, in a directory of its own, and stopped at
+the end; the shared broker of the rest of the suite is never touched. Each test leaves
+every node running again, so the next one starts from a whole cluster.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from localkafka import Cluster
+from localkafka.config import parse_extra_config
+
+HEAP = "-Xms256m -Xmx768m"
+
+
+@pytest.fixture(scope="session")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    # KAFKA_EXTRA_CONFIG (as for `make kafka`) measures other broker settings, such as a
+    # shorter broker.session.timeout.ms; by default the nodes run Kafka's own defaults.
+    started = Cluster.start(
+        tmp_path_factory.mktemp("cluster"),
+        brokers=3,
+        heap=HEAP,
+        extra_config=parse_extra_config(os.environ.get("KAFKA_EXTRA_CONFIG", "")),
+    )
+    try:
+        yield started
+    finally:
+        started.stop()
