@@ -12,14 +12,14 @@ from typing import Any
 import aiohttp
 import pytest
 from aiokafka import AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
+from fleetwire import clients
 from fleetwire_events import DOMAINS, TYPES, Event, MemorySeenStore, is_typed
 from fleetwire_events.consumer import Consumer, domains_for
 from fleetwire_events.security import Security
 from ingress.registry import verifier_for
 from tests.support.ingress import SOURCES, WHSEC
-from tests.support.kafka import BOOTSTRAP
+from tests.support.kafka import BOOTSTRAP, CONNECTION
 from tests.support.processes import Pipeline, running_pipeline
 from tests.support.runtime import processed, read_to_end, until
 from tests.support.samples import valid_samples
@@ -94,13 +94,13 @@ async def canonical_records(prefix: str) -> list[Any]:
 
 async def caught_up(group: str, topics: tuple[str, ...]) -> bool:
     """Whether `group` has committed every record of `topics`."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
+    admin = clients.admin_client(CONNECTION)
     await admin.start()
     try:
         committed = await admin.list_consumer_group_offsets(group)
     finally:
         await admin.close()
-    producer = AIOKafkaProducer(bootstrap_servers=BOOTSTRAP)
+    producer = AIOKafkaProducer(**clients.client_options(CONNECTION))
     await producer.start()
     try:
         ends: dict[TopicPartition, int] = {}
@@ -130,7 +130,7 @@ async def test_every_event_is_handled_once_and_a_crash_redelivers_only_what_was_
 
     # A duplicate of an event already written: a consumer must skip it.
     duplicate = written[0]
-    producer = AIOKafkaProducer(bootstrap_servers=BOOTSTRAP)
+    producer = AIOKafkaProducer(**clients.client_options(CONNECTION))
     await producer.start()
     try:
         topic = f"{prefix}.canonical.{TYPES[duplicate['type']].domain}"
