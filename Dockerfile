@@ -18,6 +18,9 @@ RUN pip install --require-hashes --target /opt/uv -r requirements/uv.txt
 # Dependencies first, so that code changes do not reinstall them. --locked fails the build
 # when pyproject.toml and uv.lock disagree instead of resolving anew.
 COPY pyproject.toml uv.lock README.md ./
+# The consumer client is a path source in uv.lock (the tests' extra): uv reads its metadata
+# to check the lock, though the image does not install it.
+COPY clients/python/pyproject.toml clients/python/README.md ./clients/python/
 RUN /opt/uv/bin/uv sync --locked --no-editable --no-install-project --python /usr/local/bin/python
 COPY fleetwire ./fleetwire
 COPY ingress ./ingress

@@ -26,7 +26,7 @@ help:
 	@echo "make kafka-stop-all  stop every local Kafka under .kafka/"
 	@echo "make bench       the benchmark (bench/README.md); figures in bench/results/"
 	@echo "make profile     py-spy flame graphs of the ingress and processor under load"
-	@echo "make schemas     regenerate the JSON Schemas in schemas/json/ from the structs"
+	@echo "make schemas     regenerate the JSON Schemas in schemas/json/ and the client's structs"
 	@echo "make docs        regenerate docs/events.md and the README's domain table"
 
 # Cheap to run every time: uv compares $(VENV) with uv.lock and changes only what differs.
@@ -86,6 +86,7 @@ profile: venv
 
 schemas: venv
 	@$(BIN)/python -m schemas.jsonschema
+	@$(BIN)/python -m schemas.client
 
 docs: venv
 	@$(BIN)/python -m schemas.eventsdoc

@@ -1,6 +1,6 @@
 """`make bench`: every phase against a real broker, a table, and the figures as JSON.
 
-python -m bench [--quick] [--phases http,scaling,drain,e2e] [--rounds N]
+python -m bench [--quick] [--phases http,scaling,drain,e2e,trace] [--rounds N]
                 [--regimes 32,200] [--compare-with REF] [--no-peer] [--note TEXT]
 """
 
@@ -18,10 +18,10 @@ from typing import Any
 
 import uvloop
 
-from bench import broker, drain, endtoend, loadtest, machine, mix, report, wrk
+from bench import broker, drain, endtoend, loadtest, machine, mix, report, tracecost, wrk
 from bench.context import RESULTS, Options, Run, say
 
-PHASES = ("http", "scaling", "drain", "e2e")
+PHASES = ("http", "scaling", "drain", "e2e", "trace")
 QUICK = Options(duration_s=5, warmup_s=2, drain_records=10_000, e2e_seconds=5, e2e_warmup_s=1)
 BUSY_LOAD_PER_CORE = 0.25
 
@@ -112,7 +112,7 @@ def main() -> int:
     workdir = RESULTS / stamp
     workdir.mkdir(parents=True, exist_ok=True)
 
-    if {"http", "scaling"} & set(chosen):
+    if {"http", "scaling", "trace"} & set(chosen):
         wrk.ensure_installed()
     bootstrap = broker.bootstrap_servers()
     say(f"broker {bootstrap}; logs and scripts in {workdir}")
@@ -136,6 +136,8 @@ def main() -> int:
             phases[key] = attempt(run, key, lambda mode=mode: drain.drain(run, mode))  # type: ignore[misc]
     if "e2e" in chosen:
         phases["e2e"] = attempt(run, "e2e", lambda: endtoend.endtoend(run))
+    if "trace" in chosen:
+        phases["trace"] = attempt(run, "trace", lambda: tracecost.tracecost(run))
 
     if not options.keep_topics:
         deleted = uvloop.run(broker.delete_topics(run.bootstrap, f"bench{run.run_id}"))

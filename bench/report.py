@@ -24,6 +24,7 @@ SERVERS = {
     "ingress_before": "ingress before",
     "peer": "peer: FastAPI + send_and_wait",
 }
+TRACE_SHARE = 0.03
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,30 @@ def targets(results: Results) -> list[Target]:
             _e2e_note(e2e),
         )
     )
+
+    trace = _get(results, "trace")
+    trace_share = None if trace is None else trace.get("share_of_ingress_cpu")
+    found.append(
+        Target(
+            f"trace context < {TRACE_SHARE:.0%} of the ingress's CPU per request",
+            "-"
+            if trace_share is None
+            else f"{trace_share:.1%} ({trace['added_us_per_request']} µs)",
+            _judge(None if trace_share is None else trace_share < TRACE_SHARE),
+            _trace_note(trace),
+        )
+    )
     return found
+
+
+def _trace_note(trace: Mapping[str, Any] | None) -> str:
+    if trace is None or trace.get("rps_with_to_without") is None:
+        return ""
+    cpu = trace.get("cpu_with_to_without")
+    return (
+        f"with an incoming traceparent / without: requests/s {trace['rps_with_to_without']:.3f}"
+        + ("" if cpu is None else f", CPU per request {cpu:.3f}")
+    )
 
 
 def _paced_note(slow: Mapping[str, Any] | None) -> str:

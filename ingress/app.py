@@ -18,7 +18,7 @@ from multidict import CIMultiDict
 
 from fleetwire.errors import AuthenticationError, PublishError
 from fleetwire.topics import TopicNames
-from ingress import metrics
+from ingress import metrics, trace
 from ingress.sources import Source
 from ingress.timestamps import NS_PER_S, UtcMillis
 from ingress.verifier import Verifier, header_bytes
@@ -247,6 +247,7 @@ def _raw_headers(
         ("fleetwire-received-at", received_at),
         ("fleetwire-request-id", request_id.encode()),
         ("content-type", header_bytes(request.headers.get("Content-Type", DEFAULT_TYPE))),
+        trace.raw_header(request.headers),
     ]
     for name in verifier.delivery_headers:
         value = request.headers.get(name)

@@ -10,12 +10,14 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from prometheus_client import REGISTRY, CollectorRegistry
 
+from fleetwire import otel
 from fleetwire.admin import admin_app, start_admin
 from fleetwire.errors import ConfigError
 from fleetwire.heap import settle_after_start
 from fleetwire.kafka import max_record_bytes
 from fleetwire.settings import Settings
 from fleetwire.topics import TopicNames
+from ingress import trace
 from ingress.app import IngressConfig, WebhookHandler, webhook_app
 from ingress.publisher import RawPublisher
 from ingress.registry import VERIFIERS, verifier_for
@@ -91,6 +93,8 @@ async def serve(
     (SO_REUSEPORT) and `registry` reports all of them.
     """
     logging.getLogger("aiohttp.server").addFilter(MalformedRequests())
+    spans = otel.spans("fleetwire-ingress")
+    trace.use(spans)
     publisher = RawPublisher(
         settings.kafka,
         settings.publish_timeout_s,
@@ -153,6 +157,8 @@ async def serve(
     await webhooks.cleanup()
     await publisher.stop()
     await admin.cleanup()
+    if spans is not None:
+        await asyncio.to_thread(spans.shutdown)  # sends the spans still buffered
     log.info("ingress stopped")
 
 

@@ -9,6 +9,7 @@ from typing import TypeVar
 import msgspec
 
 from fleetwire.errors import RejectedRecord
+from processors import trace
 from processors.record import RawRecord
 from processors.vin import clean_vin, is_valid_vin
 from schemas.canonical import CanonicalEvent, EventData, Vehicle
@@ -65,8 +66,10 @@ def build(
     event_type = EVENT_TYPES[ce_type]
     if not isinstance(data, event_type.data):
         raise TypeError(f"{ce_type} carries {event_type.data.__name__}, not {type(data).__name__}")
+    ce_id = event_id(record, index)
+    context = trace.of_record(record.source, record.key, record.headers)
     return CanonicalEvent(
-        id=event_id(record, index),
+        id=ce_id,
         source=f"/fleetwire/{record.source}",
         type=ce_type,
         time=time,
@@ -76,6 +79,7 @@ def build(
         providereventtype=provider_event_type,
         receivedtime=record.received_at,
         data=data,
+        traceparent=trace.of_event(context, ce_id),
     )
 
 

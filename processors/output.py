@@ -16,6 +16,7 @@ import msgspec
 from fleetwire.errors import RejectedRecord
 from fleetwire.logs import record_ref
 from fleetwire.topics import TopicNames
+from processors import trace
 from processors.record import RawRecord
 from processors.registry import Normalizer
 from schemas.canonical import CLOUDEVENTS_CONTENT_TYPE, CanonicalEvent
@@ -24,6 +25,7 @@ from schemas.catalog import EVENT_TYPES, SCHEMA_BASE_URL
 log = logging.getLogger(__name__)
 
 _ENCODER = msgspec.json.Encoder()
+_CLOUDEVENTS_CONTENT_TYPE = CLOUDEVENTS_CONTENT_TYPE.encode()
 KafkaHeaders = list[tuple[str, bytes]]
 MAX_REASON_CHARS = 1000
 
@@ -37,6 +39,8 @@ class OutRecord(msgspec.Struct, frozen=True, kw_only=True):
     headers: KafkaHeaders
     event_type: str | None = None  # None for a dead letter
     error_kind: str | None = None
+    # The raw record's trace context, kept only when spans are exported (fleetwire.otel).
+    parent_context: str | None = None
 
 
 class InRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -56,8 +60,10 @@ class Transformer:
         topics: TopicNames,
         normalizers: Mapping[str, Normalizer],
         schema_base_url: str = SCHEMA_BASE_URL,
+        keep_parent_context: bool = False,
     ) -> None:
         self._topics = topics
+        self._keep_parent_context = keep_parent_context
         self._normalizers = normalizers
         # Normalizers build `dataschema` under the default base; only another base costs a
         # copy of each event.
@@ -91,6 +97,9 @@ class Transformer:
             if path:
                 reason = f"{ev.type}: {path.lstrip('.')} is an integer beyond 64 bits"
                 return [self.dead_letter(message, provider, "invalid-payload", reason)]
+        if self._keep_parent_context:
+            parent = trace.of_record(raw.source, raw.key, raw.headers)
+            return [msgspec.structs.replace(out, parent_context=parent) for out in outputs]
         return outputs
 
     def canonical(self, event: CanonicalEvent) -> OutRecord:
@@ -103,7 +112,10 @@ class Transformer:
             topic=self._topics.canonical(event_type.domain),
             key=event.subject.encode(),
             value=_ENCODER.encode(event),
-            headers=[("content-type", CLOUDEVENTS_CONTENT_TYPE.encode())],
+            headers=[
+                ("content-type", _CLOUDEVENTS_CONTENT_TYPE),
+                (trace.HEADER, (event.traceparent or "").encode()),
+            ],
             event_type=event.type,
         )
 
@@ -115,7 +127,7 @@ class Transformer:
             if not k.startswith("fleetwire-error") and k not in _DLQ_HEADERS
         ]
         headers = [
-            *kept,
+            *_with_context(kept, _record_context(message, provider).encode()),
             ("fleetwire-error-kind", kind.encode()),
             ("fleetwire-error", reason[:MAX_REASON_CHARS].encode()),
             ("fleetwire-failed-at", failed_at.encode()),
@@ -177,6 +189,19 @@ def _beyond_64_bits(value: Any, path: str = "") -> str | None:
         if found:
             return found
     return None
+
+
+def _with_context(headers: KafkaHeaders, context: bytes) -> KafkaHeaders:
+    """`headers` with `traceparent` set to `context`: in its place, or added at the end."""
+    if any(name == trace.HEADER for name, _ in headers):
+        return [(name, context if name == trace.HEADER else v) for name, v in headers]
+    return [*headers, (trace.HEADER, context)]
+
+
+def _record_context(message: InRecord, provider: str) -> str:
+    """The record's own trace context if valid, else the one the processors derive."""
+    raw = RawRecord.from_kafka(provider, message.key, message.value, message.headers)
+    return trace.of_record(raw.source, raw.key, raw.headers)
 
 
 def _ref(message: InRecord) -> str:

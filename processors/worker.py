@@ -19,7 +19,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 
-from fleetwire import clients
+from fleetwire import clients, otel
 from fleetwire.diagnosis import Failure, diagnose
 from fleetwire.kafka import reachable
 from fleetwire.settings import Delivery as DeliveryMode
@@ -32,6 +32,7 @@ from processors.delivery import AtLeastOnce, Delivery, Outcome, Transactional
 from processors.output import Transformer
 from processors.partitions import Partitions
 from processors.registry import NORMALIZERS, Normalizer
+from processors.trace import HEADER as TRACE_HEADER
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,13 @@ class Worker:
     ) -> None:
         topics = TopicNames(settings.topic_prefix)
         self._providers = {topics.raw(p): p for p in providers}
-        self._transformer = Transformer(topics, normalizers, settings.schema_base_url)
+        self._spans = otel.spans("fleetwire-processor")
+        self._transformer = Transformer(
+            topics,
+            normalizers,
+            settings.schema_base_url,
+            keep_parent_context=self._spans is not None,
+        )
         self._window = DedupWindow(settings.dedup_window)
         self._lock = asyncio.Lock()
         self._revoking = False
@@ -187,6 +194,8 @@ class Worker:
                 unfinished.append(f"{what} (cancelled)")
             except Exception as exc:  # any failure here means Kafka is not there to finish
                 unfinished.append(f"{what} ({type(exc).__name__})")
+        if self._spans is not None:
+            await asyncio.to_thread(self._spans.shutdown)  # sends the spans still buffered
         if unfinished:
             log.warning(
                 "processor stopped without Kafka: could not %s; uncommitted records of %s "
@@ -213,6 +222,7 @@ class Worker:
 
     async def _process(self, fetched: dict[TopicPartition, list[Any]], poll: int) -> None:
         started = time.perf_counter()
+        started_ns = time.time_ns()
         batches: list[Batch] = []
         for tp, messages in fetched.items():
             fresh = self._partitions.fresh(tp, messages, poll)
@@ -232,6 +242,8 @@ class Worker:
             if outcome is Outcome.COMMITTED:
                 self._window.remember(batch.delivered)
                 _observe(batch)
+                if self._spans is not None:
+                    _record_spans(self._spans, batch, started_ns)
         metrics.BATCH_SECONDS.observe(time.perf_counter() - started)
 
 
@@ -248,6 +260,29 @@ def _observe(batch: Batch) -> None:
     now = time.time()
     for received in batch.received_at:
         metrics.END_TO_END_SECONDS.observe(max(0.0, now - received))
+
+
+def _record_spans(spans: otel.Spans, batch: Batch, started_ns: int) -> None:
+    """A span per event of a committed batch, child of its raw record's, over the batch."""
+    now = time.time_ns()
+    for out in batch.outputs:
+        if out.event_type is None:
+            continue
+        context = next(v for k, v in out.headers if k == TRACE_HEADER).decode()
+        spans.record(
+            f"process {out.event_type}",
+            context,
+            out.parent_context,
+            start_ns=started_ns,
+            end_ns=now,
+            kind="consumer",
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.destination.name": out.topic,
+                "cloudevents.event_type": out.event_type,
+                "fleetwire.provider": batch.provider,
+            },
+        )
 
 
 def _tps(tps: Sequence[TopicPartition]) -> str:

@@ -53,6 +53,7 @@ RAW_HEADERS: dict[str, str] = {
     "fleetwire-received-at": "when the ingress received the request, RFC 3339 UTC",
     "fleetwire-request-id": "the ingress's id of the HTTP request, as in its logs",
     "content-type": "the request's Content-Type",
+    "traceparent": "W3C trace context: the provider's, continued, or one the ingress started",
 }
 DEAD_LETTER_HEADERS: dict[str, str] = {
     "fleetwire-error-kind": "why it failed, one word: invalid-json, invalid-payload, "
@@ -294,7 +295,11 @@ def document() -> dict[str, Any]:
         "properties": {
             "content-type": _string_header(
                 "CloudEvents structured mode", const=CLOUDEVENTS_CONTENT_TYPE
-            )
+            ),
+            "traceparent": _string_header(
+                "W3C trace context of this event, a child of the raw record's; the same as "
+                "the event's traceparent attribute"
+            ),
         },
     }
     for event_type in EVENT_TYPES.values():

@@ -6,7 +6,7 @@ reader built against an older schema keeps working.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 import msgspec
 
@@ -60,8 +60,16 @@ class EventData(Canonical, frozen=True, kw_only=True):
     vehicle: Vehicle
 
 
-class CanonicalEvent(msgspec.Struct, frozen=True, kw_only=True):
-    """The CloudEvents 1.0 envelope in structured JSON mode."""
+DataT = TypeVar("DataT")
+
+
+class Envelope(msgspec.Struct, Generic[DataT], frozen=True, kw_only=True):
+    """The CloudEvents 1.0 envelope in structured JSON mode, generic in its `data`.
+
+    Readers decode `Envelope[SomeData]` for the type they see (the client does); the
+    processors build `CanonicalEvent`. `traceparent` is the CloudEvents Distributed Tracing
+    extension: the W3C trace context of this event, a child of the webhook's.
+    """
 
     specversion: Literal["1.0"] = "1.0"
     id: str
@@ -74,4 +82,9 @@ class CanonicalEvent(msgspec.Struct, frozen=True, kw_only=True):
     provider: str
     providereventtype: str
     receivedtime: str
-    data: EventData
+    data: DataT
+    traceparent: str | None = None
+
+
+class CanonicalEvent(Envelope[EventData], frozen=True, kw_only=True):
+    """A canonical event as the processors build it."""

@@ -111,6 +111,20 @@ def test_missing_phases_are_not_measured_and_still_render() -> None:
     assert "| target |" in report.markdown(empty)
 
 
+def trace(added_us: float, ingress_us: float) -> dict[str, object]:
+    return {
+        "added_us_per_request": added_us,
+        "share_of_ingress_cpu": added_us / ingress_us,
+        "rps_with_to_without": 0.99,
+    }
+
+
+def test_the_trace_cost_is_judged_on_its_share_of_the_ingress_cpu() -> None:
+    assert status(report.targets(results(trace=trace(1.5, 100.0))), "trace context") == "met"
+    assert status(report.targets(results(trace=trace(4.0, 100.0))), "trace context") == "not met"
+    assert status(report.targets(results()), "trace context") == "not measured"
+
+
 def test_every_phase_has_a_row() -> None:
     e2e = {
         "sent_rps": 1000.0,
@@ -125,6 +139,7 @@ def test_every_phase_has_a_row() -> None:
         drain_at_least_once=drain(40_000),
         drain_exactly_once=drain(36_000, transactions=True),
         e2e=e2e,
+        trace=trace(1.5, 100.0),
     )
     assert len(report.rows(full)) == 2 * 3 + 5
     assert {t.status for t in report.targets(full)} == {"met"}

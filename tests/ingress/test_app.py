@@ -17,6 +17,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 from prometheus_client import REGISTRY
 
+from fleetwire import traceparent
 from ingress.app import IngressConfig, WebhookHandler, webhook_app
 from ingress.publisher import RawPublisher
 from ingress.sources import Source
@@ -302,3 +303,22 @@ async def test_header_bytes_that_are_not_utf8_are_kept_as_sent(ingress: Ingress)
     [record] = await read_all(f"{ingress.prefix}.raw.zubie", expect=1)
     assert record.value == body
     assert dict(record.headers)["content-type"] == b"text/plain; charset=\xe9\xff"
+
+
+async def test_the_raw_record_continues_a_valid_traceparent_else_starts_a_trace(
+    ingress: Ingress,
+) -> None:
+    incoming = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    bodies = [b'{"n": 1}', b'{"n": 2}', b'{"n": 3}']
+    sent = [incoming, incoming.upper(), None]
+    for body, header in zip(bodies, sent, strict=True):
+        headers = zubie_headers(body) | ({"traceparent": header} if header else {})
+        assert (await post(f"{ingress.url}/zubie", body, headers))[0] == 200
+    records = await read_all(f"{ingress.prefix}.raw.zubie", expect=3)
+    recorded = {r.value: dict(r.headers)["traceparent"].decode() for r in records}
+    continued, replaced, started = (recorded[b] for b in bodies)
+    assert continued[:36] == incoming[:36]  # version and trace id
+    assert continued[36:52] != incoming[36:52]  # a span of the ingress's own
+    for value in (replaced, started):
+        assert value[3:35] != incoming[3:35]
+        assert traceparent.parse(value) == value

@@ -35,6 +35,7 @@ RAW_HEADERS = {
     "fleetwire-received-at",
     "fleetwire-request-id",
     "content-type",
+    "traceparent",  # the trace context the ingress records on every raw record
 }
 DEAD_LETTER_HEADERS = RAW_HEADERS | {
     "fleetwire-error-kind",

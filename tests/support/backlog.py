@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from fleetwire import traceparent
 from fleetwire.kafka import durable_producer, max_record_bytes, raw_partitioner
 from processors.event import event_id
 from processors.record import RawRecord
@@ -48,6 +49,7 @@ def raw(body: bytes, source: str = SOURCE) -> Raw:
         ("fleetwire-received-at", received.encode()),
         ("fleetwire-request-id", uuid.uuid4().hex.encode()),
         ("content-type", b"application/json"),
+        ("traceparent", traceparent.new_trace().encode()),
     ]
     return Raw(hashlib.sha256(body).hexdigest().encode(), body, headers)
 
