@@ -18,38 +18,13 @@ from fleetwire_events import DOMAINS, TYPES, Event, MemorySeenStore, is_typed
 from fleetwire_events.consumer import Consumer, domains_for
 from fleetwire_events.security import Security
 from ingress.registry import verifier_for
-from tests.support.ingress import SOURCES, WHSEC
+from tests.support.ingress import SOURCES, sources_toml
 from tests.support.kafka import BOOTSTRAP, CONNECTION
 from tests.support.processes import Pipeline, running_pipeline
 from tests.support.runtime import processed, read_to_end, until
 from tests.support.samples import valid_samples
 
-SOURCES_TOML = f"""
-[[sources]]
-name = "azuga"
-provider = "azuga"
-basic_auth = ["fleet:pw"]
-
-[[sources]]
-name = "zf-scalar"
-provider = "zf-scalar"
-secrets = ["zf"]
-
-[[sources]]
-name = "telematica"
-provider = "telematica"
-secrets = ["{WHSEC}"]
-
-[[sources]]
-name = "zubie"
-provider = "zubie"
-secrets = ["zubie"]
-
-[[sources]]
-name = "smartcar"
-provider = "smartcar"
-secrets = ["smartcar"]
-"""
+SOURCES_TOML = sources_toml()
 
 
 class Crash(Exception):

@@ -10,92 +10,98 @@ processors stalled.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
 from aiokafka.client import CoordinationType
 
-from localkafka import Cluster
+from localkafka import Cluster, Node
 from processors.worker import group_id
-from tests.cluster.rig import RATE, coordinator, leader_counts, replicated, rig
+from tests.cluster.rig import RATE, Rig, coordinator, leader_counts, replicated, rig
 
 pytestmark = pytest.mark.cluster
 STEADY_S = 4.0
+DOWN_S = 10.0
+HUNG_S = 20.0
+
+Fault = Callable[[Rig], Awaitable[None]]
+
+
+async def under_load(
+    cluster: Cluster, prefix: str, tmp_path: Path, name: str, fault: Fault
+) -> None:
+    """Steady load, the fault, the cluster whole again with every replica in sync, counted."""
+    async with rig(cluster, prefix, tmp_path) as r:
+        r.start_load()
+        await asyncio.sleep(STEADY_S)
+        r.mark_fault()
+        await fault(r)
+        await replicated(cluster.bootstrap, [r.raw_topic, r.canonical_topic])
+        result = await r.finish(name)
+    print("\n" + result.report())
+    result.assert_whole()
+
+
+async def raw_leader(r: Rig) -> Node:
+    """The broker that leads most partitions of the raw topic."""
+    leaders = await leader_counts(r.cluster.bootstrap, [r.raw_topic])
+    return r.cluster.node(leaders.most_common(1)[0][0])
+
+
+async def kill_and_restart(node: Node) -> None:
+    node.kill()
+    await asyncio.sleep(DOWN_S)
+    await asyncio.to_thread(node.start)
 
 
 async def test_sigkill_of_the_broker_leading_most_raw_partitions(
     cluster: Cluster, prefix: str, tmp_path: Path
 ) -> None:
-    async with rig(cluster, prefix, tmp_path) as r:
-        r.start_load()
-        await asyncio.sleep(STEADY_S)
-        leaders = await leader_counts(cluster.bootstrap, [r.raw_topic])
-        victim = cluster.node(leaders.most_common(1)[0][0])
-        r.mark_fault()
-        victim.kill()
-        await asyncio.sleep(10)
-        await asyncio.to_thread(victim.start)
-        await replicated(cluster.bootstrap, [r.raw_topic, r.canonical_topic])
-        result = await r.finish("leader SIGKILL")
-    print("\n" + result.report())
-    result.assert_whole()
+    async def fault(r: Rig) -> None:
+        await kill_and_restart(await raw_leader(r))
+
+    await under_load(cluster, prefix, tmp_path, "leader SIGKILL", fault)
 
 
 async def test_rolling_restart_of_every_broker(
     cluster: Cluster, prefix: str, tmp_path: Path
 ) -> None:
-    async with rig(cluster, prefix, tmp_path) as r:
-        r.start_load()
-        await asyncio.sleep(STEADY_S)
-        r.mark_fault()
+    async def fault(r: Rig) -> None:
         for node in cluster.nodes:
             await asyncio.to_thread(node.terminate)
             await asyncio.to_thread(node.start)
             # An operator waits for the replicas to catch up before the next node.
             await replicated(cluster.bootstrap, [r.raw_topic, r.canonical_topic])
-        result = await r.finish("rolling restart")
-    print("\n" + result.report())
-    result.assert_whole()
+
+    await under_load(cluster, prefix, tmp_path, "rolling restart", fault)
 
 
 async def test_a_hung_broker_for_twenty_seconds(
     cluster: Cluster, prefix: str, tmp_path: Path
 ) -> None:
-    async with rig(cluster, prefix, tmp_path) as r:
-        r.start_load()
-        await asyncio.sleep(STEADY_S)
-        leaders = await leader_counts(cluster.bootstrap, [r.raw_topic])
-        victim = cluster.node(leaders.most_common(1)[0][0])
-        r.mark_fault()
+    async def fault(r: Rig) -> None:
+        victim = await raw_leader(r)
         victim.pause()  # SIGSTOP: connections stay open, nothing answers
-        await asyncio.sleep(20)
+        await asyncio.sleep(HUNG_S)
         victim.resume()
-        await replicated(cluster.bootstrap, [r.raw_topic, r.canonical_topic])
-        result = await r.finish("hung broker")
-    print("\n" + result.report())
-    result.assert_whole()
+
+    await under_load(cluster, prefix, tmp_path, "hung broker", fault)
 
 
 async def test_sigkill_of_the_transaction_coordinator_with_transactions_open(
     cluster: Cluster, prefix: str, tmp_path: Path
 ) -> None:
-    async with rig(cluster, prefix, tmp_path) as r:
-        r.start_load()
-        await asyncio.sleep(STEADY_S)
+    async def fault(r: Rig) -> None:
         # Each input partition has its own transactional id; the one of partition 0
         # picks the broker, and under load its transactions are open most of the time.
         transactional_id = f"{group_id(prefix)}.{r.raw_topic}.0"
-        victim = cluster.node(
-            await coordinator(cluster.bootstrap, CoordinationType.TRANSACTION, transactional_id)
+        coordinator_id = await coordinator(
+            cluster.bootstrap, CoordinationType.TRANSACTION, transactional_id
         )
-        r.mark_fault()
-        victim.kill()
-        await asyncio.sleep(10)
-        await asyncio.to_thread(victim.start)
-        await replicated(cluster.bootstrap, [r.raw_topic, r.canonical_topic])
-        result = await r.finish("transaction coordinator SIGKILL")
-    print("\n" + result.report())
-    result.assert_whole()
+        await kill_and_restart(cluster.node(coordinator_id))
+
+    await under_load(cluster, prefix, tmp_path, "transaction coordinator SIGKILL", fault)
 
 
 @pytest.mark.parametrize("delivery", ["exactly-once", "at-least-once"])

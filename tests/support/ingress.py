@@ -40,6 +40,22 @@ SOURCES: Mapping[str, Source] = {
 }
 
 
+def sources_toml(sources: Mapping[str, Source] = SOURCES) -> str:
+    """The sources file of `sources`, secrets as literal values: the same sources in-process
+    tests use, for tests that run the real processes."""
+    blocks = []
+    for source in sources.values():
+        lines = ["[[sources]]", f'name = "{source.name}"', f'provider = "{source.provider}"']
+        for key in ("secrets", "basic_auth", "api_keys", "authorization"):
+            values: tuple[Secret, ...] = getattr(source, key)
+            if values:
+                lines.append(f"{key} = [{', '.join(f'{v.value!r}' for v in values)}]")
+        if source.api_key_header:
+            lines.append(f'api_key_header = "{source.api_key_header}"')
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
 def ingress_config(
     prefix: str, max_body_bytes: int = 4096, max_in_flight: int = 64
 ) -> IngressConfig:
