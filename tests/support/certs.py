@@ -1,4 +1,9 @@
-"""A throw-away CA and certificates made with openssl, for TLS tests without a broker."""
+"""A throw-away CA and certificates made with openssl, for TLS tests without a broker.
+
+They carry the extensions Python 3.13's default context insists on (VERIFY_X509_STRICT:
+a critical basicConstraints and keyCertSign on the CA, key identifiers on both), so a
+test of a refused name or CA fails for that reason and not for a malformed certificate.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +27,9 @@ def make_ca(directory: Path, name: str) -> Pair:
     _openssl(
         "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
         "-subj", f"/CN={name}", "-keyout", str(pair.key), "-out", str(pair.cert),
+        "-addext", "basicConstraints=critical,CA:TRUE",
+        "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+        "-addext", "subjectKeyIdentifier=hash",
     )  # fmt: skip
     return pair
 
@@ -31,7 +39,14 @@ def issue(ca: Pair, directory: Path, name: str, san: str = "IP:127.0.0.1") -> Pa
     pair = Pair(directory / f"{name}.pem", directory / f"{name}.key")
     request = directory / f"{name}.csr"
     extensions = directory / f"{name}.ext"
-    extensions.write_text(f"subjectAltName={san}\n")
+    extensions.write_text(
+        f"subjectAltName={san}\n"
+        "basicConstraints=CA:FALSE\n"
+        "keyUsage=critical,digitalSignature,keyEncipherment\n"
+        "extendedKeyUsage=serverAuth,clientAuth\n"
+        "subjectKeyIdentifier=hash\n"
+        "authorityKeyIdentifier=keyid,issuer\n"
+    )
     _openssl(
         "req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={name}",
         "-keyout", str(pair.key), "-out", str(request),
