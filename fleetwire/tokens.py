@@ -193,7 +193,7 @@ class ClientCredentials:
 class MskIamToken:
     """Amazon MSK IAM: a SigV4-signed token from aws-msk-iam-sasl-signer-python.
 
-    Needs `pip install aws-msk-iam-sasl-signer-python` and AWS credentials from the usual
+    Needs the `msk-iam` extra (aws-msk-iam-sasl-signer-python) and AWS credentials from the usual
     chain (environment, web identity, instance role). Not testable without AWS.
     """
 
@@ -206,7 +206,7 @@ class MskIamToken:
         except ImportError:
             raise ConfigError(
                 "KAFKA_SASL_OAUTHBEARER_METHOD=aws-msk-iam needs the AWS signer: "
-                "pip install aws-msk-iam-sasl-signer-python"
+                "pip install 'fleetwire[msk-iam]' (aws-msk-iam-sasl-signer-python)"
             ) from None
         self._region = oauth.aws_region
         self._clock = clock
