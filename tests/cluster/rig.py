@@ -52,14 +52,17 @@ REPLICAS = 3
 class Arrival:
     at: float
     marker: str
+    partition: int
 
 
 @dataclass
 class Watcher:
-    """Canonical trip events as they become readable (read_committed), with arrival times."""
+    """Canonical trip events as they become readable, with arrival times: read_committed,
+    or read_uncommitted to see writes of aborted transactions as well."""
 
     bootstrap: str
     topic: str
+    isolation_level: str = "read_committed"
     arrivals: list[Arrival] = field(default_factory=list)
     _task: asyncio.Task[None] | None = None
 
@@ -74,13 +77,20 @@ class Watcher:
     def markers(self) -> set[str]:
         return {a.marker for a in self.arrivals}
 
+    def partitions(self) -> set[int]:
+        return {a.partition for a in self.arrivals}
+
+    def repeated(self) -> int:
+        """How many arrivals repeat an event that arrived before."""
+        return len(self.arrivals) - len(self.markers())
+
     async def _watch(self) -> None:
         consumer = clients.consumer(
             KafkaConnection(self.bootstrap),
             self.topic,
             group_id=None,
             auto_offset_reset="earliest",
-            isolation_level="read_committed",
+            isolation_level=self.isolation_level,
         )
         await consumer.start()
         try:
@@ -88,7 +98,9 @@ class Watcher:
                 batch = await consumer.getmany(timeout_ms=200)
                 now = time.monotonic()
                 for records in batch.values():
-                    self.arrivals.extend(Arrival(now, trip_key(r.value)) for r in records)
+                    self.arrivals.extend(
+                        Arrival(now, trip_key(r.value), r.partition) for r in records
+                    )
         finally:
             await consumer.stop()
 
@@ -157,11 +169,8 @@ class Result:
 
 
 class Rig:
-    def __init__(
-        self, cluster: Cluster, prefix: str, directory: Path, delivery: str, rate: float = RATE
-    ) -> None:
+    def __init__(self, cluster: Cluster, prefix: str, directory: Path, delivery: str) -> None:
         self.cluster = cluster
-        self.rate = rate
         self.prefix = prefix
         self.directory = directory
         self.names = TopicNames(prefix)
@@ -182,6 +191,7 @@ class Rig:
         self.ingress: Ingress | None = None
         self.load: Load | None = None
         self.watcher = Watcher(cluster.bootstrap, self.canonical_topic)
+        self.everything = Watcher(cluster.bootstrap, self.canonical_topic, "read_uncommitted")
         self._sender: asyncio.Task[None] | None = None
         self.fault_at = 0.0
 
@@ -198,6 +208,7 @@ class Rig:
             await self.start_processor()
         await wait_status(self.ingress.readyz, 200)
         self.watcher.start()
+        self.everything.start()
 
     async def start_processor(self) -> Service:
         admin = free_port()
@@ -210,16 +221,27 @@ class Rig:
         await wait_status(f"http://127.0.0.1:{admin}/readyz", 200)
         return service
 
+    def running(self) -> int:
+        """The index of the longest-running processor not killed."""
+        return next(i for i, s in enumerate(self.processors) if s not in self.killed)
+
     def kill_processor(self, index: int) -> None:
         """SIGKILL a processor: no drain, no commit, its transactions left open."""
         victim = self.processors[index]
         victim.stop(signal.SIGKILL)
         self.killed.append(victim)
 
+    def pause_processor(self, index: int) -> None:
+        """SIGSTOP a processor: it holds its partitions and reads nothing meanwhile."""
+        self.processors[index].process.send_signal(signal.SIGSTOP)
+
+    def resume_processor(self, index: int) -> None:
+        self.processors[index].process.send_signal(signal.SIGCONT)
+
     def start_load(self) -> None:
         assert self.ingress is not None
         self.load = Load(
-            f"{self.ingress.base}/webhooks/zubie", self.rate, CONCURRENCY, PUBLISH_TIMEOUT_S + 5
+            f"{self.ingress.base}/webhooks/zubie", RATE, CONCURRENCY, PUBLISH_TIMEOUT_S + 5
         )
         self._sender = asyncio.create_task(self.load.run(lambda i: f"{self.prefix}-{i}"))
 
@@ -239,6 +261,7 @@ class Rig:
         await until(lambda: acknowledged <= self.watcher.markers(), timeout=120)
         await asyncio.sleep(2)  # any duplicate would be readable by now as well
         await self.watcher.stop()
+        await self.everything.stop()
         for service in self.processors:
             if service not in self.killed:
                 assert service.process.poll() is None, service.output()[-4000:]
@@ -287,6 +310,7 @@ class Rig:
         if self._sender is not None:
             await asyncio.gather(self._sender, return_exceptions=True)
         await self.watcher.stop()
+        await self.everything.stop()
         codes = [service.stop(signal.SIGTERM, timeout=60) for service in self.processors]
         ingress_code = self.ingress.service.stop() if self.ingress else 0
         assert ingress_code == 0, self.ingress.service.output()[-4000:] if self.ingress else ""
@@ -301,9 +325,8 @@ async def rig(
     prefix: str,
     directory: Path,
     delivery: str = "exactly-once",
-    rate: float = RATE,
 ) -> AsyncIterator[Rig]:
-    started = Rig(cluster, prefix, directory, delivery, rate)
+    started = Rig(cluster, prefix, directory, delivery)
     try:
         await started.start()
         yield started
