@@ -7,26 +7,28 @@ every node running again, so the next one starts from a whole cluster.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
 from localkafka import Cluster
-from localkafka.config import parse_extra_config
+from localkafka.settings import Settings
 
 HEAP = "-Xms256m -Xmx768m"
 
 
 @pytest.fixture(scope="session")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    # KAFKA_EXTRA_CONFIG (as for `make kafka`) measures other broker settings, such as a
-    # shorter broker.session.timeout.ms; by default the nodes run Kafka's own defaults.
+    # As for `make kafka`: KAFKA_VERSION picks the version, KAFKA_EXTRA_CONFIG measures
+    # other broker settings, such as a shorter broker.session.timeout.ms; by default the
+    # nodes run Kafka 4.4.0 with Kafka's own defaults.
+    settings = Settings.from_env()
     started = Cluster.start(
         tmp_path_factory.mktemp("cluster"),
+        version=settings.version,
         brokers=3,
         heap=HEAP,
-        extra_config=parse_extra_config(os.environ.get("KAFKA_EXTRA_CONFIG", "")),
+        extra_config=settings.extra_config,
     )
     try:
         yield started

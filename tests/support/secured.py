@@ -121,7 +121,7 @@ def unsigned_token(sub: str, lifetime_s: float, now: float | None = None) -> str
 
 def secured_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecuredCluster]:
     from localkafka import Cluster, LauncherError
-    from localkafka.versions import DEFAULT_VERSION
+    from localkafka.settings import Settings
 
     given = os.environ.get("KAFKA_SECURED_STATE_DIR", "").strip()
     if given:
@@ -136,7 +136,7 @@ def secured_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secure
     cluster = Cluster.start(
         Path(given) if given else tmp_path_factory.mktemp("secured-kafka"),
         # The version the rest of the suite runs against: a secured 3.9 is proven too.
-        version=os.environ.get("KAFKA_VERSION", "").strip() or DEFAULT_VERSION,
+        version=Settings.from_env().version,
         security="secured",
         base_port=int(base) if base else None,
         heap="-Xms128m -Xmx384m",
