@@ -133,12 +133,17 @@ class RawPublisher:
         self._connecting: asyncio.Task[None] | None = None
         self._retiring: set[asyncio.Task[None]] = set()
         self._deadlines = Deadlines(timeout_s)
+        self._connected_once = asyncio.Event()
 
     async def start(self, wait: bool = False) -> None:
         self._deadlines.start()
         self._connecting = asyncio.create_task(self._connect(), name="kafka-connect")
         if wait:
             await asyncio.shield(self._connecting)
+
+    async def first_connection(self) -> None:
+        """Return once a producer has started for the first time."""
+        await self._connected_once.wait()
 
     async def _connect(self) -> None:
         attempt = 0
@@ -169,6 +174,7 @@ class RawPublisher:
                 log.info("kafka accepts this ingress again: %s", self._connection.describe())
             self._failure = None
             log.info("connected to kafka %s", self._connection.describe())
+            self._connected_once.set()
             return
 
     async def _report(self, exc: Exception, delay: float) -> None:

@@ -19,6 +19,7 @@ from fleetwire.settings import Settings
 from fleetwire.topics import TopicNames
 from ingress import trace
 from ingress.app import IngressConfig, WebhookHandler, webhook_app
+from ingress.peers import Peers
 from ingress.publisher import RawPublisher
 from ingress.registry import VERIFIERS, verifier_for
 from ingress.sources import load_sources
@@ -86,11 +87,13 @@ async def serve(
     config: IngressConfig,
     registry: CollectorRegistry = REGISTRY,
     shared_admin_port: bool = False,
+    peers: Peers | None = None,
 ) -> None:
     """Serve until SIGTERM or SIGINT, then drain: stop accepting, answer, flush, return.
 
     With `shared_admin_port`, several worker processes bind the admin port together
-    (SO_REUSEPORT) and `registry` reports all of them.
+    (SO_REUSEPORT) and `registry` reports all of them; `peers` then holds back /readyz
+    until every worker has reached Kafka.
     """
     logging.getLogger("aiohttp.server").addFilter(MalformedRequests())
     spans = otel.spans("fleetwire-ingress")
@@ -101,6 +104,9 @@ async def serve(
         max_record_bytes(settings.max_body_bytes),
     )
     await publisher.start()
+    marking = None
+    if peers is not None:
+        marking = asyncio.create_task(_mark_when_connected(publisher, peers), name="peers")
     stop = asyncio.Event()
     # Handlers before listeners: a process that a stop signal can still kill outright
     # has never accepted a request.
@@ -114,7 +120,10 @@ async def serve(
         # A draining process is no longer a place to send webhooks.
         if stop.is_set():
             return "stopping"
-        return await publisher.ready()
+        state = await publisher.ready()
+        if state is True and peers is not None:
+            return peers.not_ready_reason() or True
+        return state
 
     handler = WebhookHandler(config, publisher)
     grace_s = drain_grace_s(settings)
@@ -153,6 +162,8 @@ async def serve(
 
     await stop.wait()
     log.info("stopping: no new connections, finishing requests in flight")
+    if marking is not None:
+        marking.cancel()
     await drain(handler, site, grace_s)
     await webhooks.cleanup()
     await publisher.stop()
@@ -160,6 +171,11 @@ async def serve(
     if spans is not None:
         await asyncio.to_thread(spans.shutdown)  # sends the spans still buffered
     log.info("ingress stopped")
+
+
+async def _mark_when_connected(publisher: RawPublisher, peers: Peers) -> None:
+    await publisher.first_connection()
+    peers.mark_connected()
 
 
 async def drain(handler: WebhookHandler, site: web.BaseSite, grace_s: float) -> None:

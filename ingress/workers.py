@@ -2,7 +2,8 @@
 
 Each worker is a whole ingress: its own event loop, Kafka producer and listeners. They
 bind the webhook port and the admin port together with SO_REUSEPORT, so the kernel
-spreads connections over them and any worker can answer the admin port. `/metrics`
+spreads connections over them and any worker can answer the admin port. `/readyz` says
+ready only once every worker has reached Kafka (`ingress.peers`). `/metrics`
 reports every worker together: the workers record into the prometheus_client
 multiprocess directory this supervisor creates (and removes on exit), and each reads all
 of it back when asked. The directory lives as long as the supervisor, so counters of
@@ -24,7 +25,7 @@ import signal
 import socket
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import MutableSequence, Sequence
 from dataclasses import replace
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
@@ -35,6 +36,7 @@ from prometheus_client import CollectorRegistry, multiprocess
 from fleetwire import eventloop, logs
 from fleetwire.errors import FleetwireError
 from fleetwire.settings import Settings
+from ingress.peers import Peers
 from ingress.server import (
     STOP_SIGNALS,
     build_config,
@@ -87,9 +89,13 @@ def reserve_port(host: str, port: int) -> socket.socket:
 
 def _supervise(settings: Settings, directory: str) -> int:
     context = multiprocessing.get_context("spawn")
+    # One flag per worker, set once it has reached Kafka (ingress.peers).
+    connected = context.RawArray("b", settings.workers)
     workers = [
         context.Process(
-            target=worker_main, args=(settings, directory, index), name=f"ingress-{index}"
+            target=worker_main,
+            args=(settings, directory, index, connected),
+            name=f"ingress-{index}",
         )
         for index in range(settings.workers)
     ]
@@ -161,7 +167,9 @@ def _stop(workers: Sequence[BaseProcess], settings: Settings) -> None:
             worker.join()
 
 
-def worker_main(settings: Settings, directory: str, index: int) -> None:
+def worker_main(
+    settings: Settings, directory: str, index: int, connected: MutableSequence[int]
+) -> None:
     """One worker process: a whole ingress reporting into the shared metrics directory."""
     hold_stop_signals()
     logs.configure(settings.log_format, settings.log_level)
@@ -173,4 +181,5 @@ def worker_main(settings: Settings, directory: str, index: int) -> None:
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
     log.info("ingress worker %d started (pid %d)", index, os.getpid())
-    eventloop.run(serve(settings, config, registry, shared_admin_port=True))
+    peers = Peers(connected, index)
+    eventloop.run(serve(settings, config, registry, shared_admin_port=True, peers=peers))
