@@ -241,7 +241,13 @@ async def test_an_rf3_topic_survives_a_sigkill_and_a_restart(trio: Cluster) -> N
     assert bootstrap is not None
     topic = f"trio-{uuid.uuid4().hex[:8]}"
     await create_topic(bootstrap, topic, replication=3)
-    assert set(map(tuple, (await in_sync_replicas(bootstrap, topic)).values())) == {(1, 2, 3)}
+
+    async def fully_replicated() -> bool:
+        # The node asked may not have the new topic's metadata yet: it then lists none.
+        isr = await in_sync_replicas(bootstrap, topic)
+        return len(isr) == 3 and set(map(tuple, isr.values())) == {(1, 2, 3)}
+
+    await wait_for(fully_replicated)
 
     victim = trio.node((await leaders(bootstrap, topic))[0])
     others = ",".join(n.address for n in trio.nodes if n is not victim)
