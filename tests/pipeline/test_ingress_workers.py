@@ -7,6 +7,8 @@ import base64
 import hashlib
 import hmac
 import json
+import multiprocessing
+import os
 import re
 import signal
 import time
@@ -15,7 +17,11 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from prometheus_client import CollectorRegistry
 
+from fleetwire.settings import Settings
+from ingress.peers import Peers
+from ingress.server import build_config, serve
 from tests.support.kafka import free_port, read_all
 from tests.support.processes import Service, environment, run
 
@@ -23,9 +29,14 @@ pytestmark = pytest.mark.kafka
 SECRET = "workers-secret"
 
 
-def start(prefix: str, tmp_path: Path, workers: int) -> tuple[Service, str, str]:
+def write_sources(tmp_path: Path) -> Path:
     sources = tmp_path / "sources.toml"
     sources.write_text(f'[[sources]]\nname = "zubie"\nprovider = "zubie"\nsecrets = ["{SECRET}"]\n')
+    return sources
+
+
+def start(prefix: str, tmp_path: Path, workers: int) -> tuple[Service, str, str]:
+    sources = write_sources(tmp_path)
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     port, admin = free_port(), free_port()
@@ -168,3 +179,46 @@ async def test_sigterm_finishes_requests_in_flight_and_stops_accepting(
 
 async def _equals(value: Awaitable[float], expected: float) -> bool:
     return await value == expected
+
+
+async def readyz(admin: str) -> tuple[int, dict[str, str]]:
+    async with aiohttp.ClientSession() as session, session.get(f"{admin}/readyz") as response:
+        return response.status, await response.json()
+
+
+async def test_a_worker_says_ready_only_once_its_peers_have_reached_kafka(
+    kafka: str, prefix: str, tmp_path: Path
+) -> None:
+    # One worker in this process, its peer's flag under the test's control: deterministic,
+    # where two real workers would race for the answer.
+    sources = write_sources(tmp_path)
+    admin_port = free_port()
+    admin = f"http://127.0.0.1:{admin_port}"
+    settings = Settings.from_env(
+        {
+            **environment(prefix, sources),
+            "FLEETWIRE_HTTP_PORT": str(free_port()),
+            "FLEETWIRE_ADMIN_PORT": str(admin_port),
+        }
+    )
+    flags = multiprocessing.get_context("spawn").RawArray("b", 2)
+    serving = asyncio.create_task(
+        serve(settings, build_config(settings), CollectorRegistry(), peers=Peers(flags, 0))
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not flags[0]:  # this worker has reached Kafka
+            assert not serving.done(), serving
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.05)
+        status, answer = await readyz(admin)
+        assert (status, answer["reason"]) == (
+            503,
+            "ingress worker 1 of 2 not connected to kafka yet",
+        )
+        flags[1] = 1
+        assert await readyz(admin) == (200, {"status": "ready"})
+    finally:
+        if not serving.done():
+            os.kill(os.getpid(), signal.SIGTERM)  # to serve's own handler: a clean drain
+        await asyncio.wait_for(serving, 30)
