@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,15 +11,16 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from localkafka.ports import free_ports
+
 FLEETWIRE = Path(sys.executable).parent / "fleetwire"
 ROOT = Path(__file__).resolve().parent.parent  # `python -m bench.*` resolves from here
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    [port] = free_ports(1)
+    return port
 
 
 def fleetwire_env(bootstrap: str, prefix: str, sources: Path, **extra: str) -> dict[str, str]:

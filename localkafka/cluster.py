@@ -32,7 +32,8 @@ from localkafka.errors import LauncherError
 from localkafka.fetch import fetch
 from localkafka.locks import locked
 from localkafka.node import Node
-from localkafka.processes import alive, cmdline, free_ports, port_open
+from localkafka.ports import bindable, free_ports
+from localkafka.processes import alive, cmdline
 from localkafka.runtime import DEFAULT_JVM_OPTS, Runtime
 from localkafka.versions import DEFAULT_VERSION, kafka_version
 
@@ -444,7 +445,7 @@ def _check_ports_free(nodes: Sequence[Node]) -> None:
             ports.sasl_ssl_port,
             ports.mtls_port,
         ):
-            if port is not None and port_open(HOST, port):
+            if port is not None and not bindable(port, HOST):
                 raise LauncherError(
                     f"port {port} of kafka node {node.id} is taken: by another local Kafka "
                     "(`deploy/kafka/broker.sh stop-all` stops those under .kafka/) or another "

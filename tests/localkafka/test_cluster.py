@@ -19,6 +19,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
 
 from localkafka import Cluster, LauncherError
+from localkafka.ports import free_ports
 from localkafka.processes import state
 from localkafka.versions import DEFAULT_VERSION
 
@@ -157,8 +158,8 @@ def test_a_stop_stops_and_removes_the_descriptor(tmp_path: Path) -> None:
 
 def test_parallel_cli_starts_share_one_node(tmp_path: Path) -> None:
     state_dir = tmp_path / "kafka"
-    port = str(_free_base_port())
-    env = {"KAFKA_PORT": port, "KAFKA_CONTROLLER_PORT": str(int(port) + 1)}
+    port, controller_port = (str(p) for p in free_ports(2))
+    env = {"KAFKA_PORT": port, "KAFKA_CONTROLLER_PORT": controller_port}
     try:
         runs = [
             subprocess.Popen(
@@ -186,15 +187,6 @@ def test_parallel_cli_starts_share_one_node(tmp_path: Path) -> None:
         stopped = cli(state_dir, "stop", **env)
     assert "kafka stopped" in stopped.stdout
     assert cli(state_dir, "status", **env).returncode == 1
-
-
-def _free_base_port() -> int:
-    from localkafka.processes import free_ports, port_open
-
-    while True:
-        [port] = free_ports(1)
-        if not port_open("127.0.0.1", port + 1):
-            return port
 
 
 async def test_kafka_3_9_1_still_starts(tmp_path: Path) -> None:

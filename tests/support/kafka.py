@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import time
 from collections.abc import Callable
 from typing import Any
@@ -13,6 +12,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from fleetwire import clients
 from fleetwire.connection import KafkaConnection, KafkaSecurity
+from localkafka.ports import free_ports
 
 BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 # The suite's own clients connect as the processes under test do: with the KAFKA_SECURITY_*,
@@ -27,9 +27,9 @@ def connection(bootstrap: str = BOOTSTRAP) -> KafkaConnection:
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port for a listener the test starts (below the ephemeral range: see localkafka.ports)."""
+    [port] = free_ports(1)
+    return port
 
 
 async def read_all(
