@@ -20,6 +20,7 @@ import uvloop
 from bench import broker, payloads, services
 from bench.context import Run, say
 from fleetwire.topics import TopicNames
+from localkafka.ports import free_port
 from schemas.catalog import DOMAINS
 
 POLL_S = 0.1
@@ -44,7 +45,7 @@ def drain(run: Run, mode: str) -> dict[str, Any]:
         prefix,
         run.sources_path,
         FLEETWIRE_DELIVERY=mode,
-        FLEETWIRE_ADMIN_PORT=str(services.free_port()),
+        FLEETWIRE_ADMIN_PORT=str(free_port()),
     )
     service = services.fleetwire(
         f"processor {mode}", ["process"], env, run.file(f"processor-{mode}.log")

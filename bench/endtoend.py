@@ -23,6 +23,7 @@ from bench.sender import Sent
 from fleetwire.settings import Settings
 from fleetwire.topics import TopicNames
 from ingress.registry import verifier_for
+from localkafka.ports import free_port
 from schemas.catalog import DOMAINS
 
 GRACE_S = 30.0
@@ -65,7 +66,7 @@ def endtoend(run: Run) -> dict[str, Any]:
     try:
         ingress, url = start_ingress(run, prefix, 1)
         started.append(ingress)
-        admin = str(services.free_port())
+        admin = str(free_port())
         env = services.fleetwire_env(
             run.bootstrap, prefix, run.sources_path, FLEETWIRE_ADMIN_PORT=admin
         )

@@ -24,6 +24,7 @@ import uvloop
 
 from bench import broker, mix, services, tools, wrk
 from bench.context import Run, say
+from localkafka.ports import free_port
 
 RATE_FRACTION = 0.8
 
@@ -82,7 +83,7 @@ def measure(
 
 
 def start_ceiling(run: Run) -> tuple[services.Service, str]:
-    port = services.free_port()
+    port = free_port()
     service = services.python_module(
         "ceiling",
         "bench.ceiling",
@@ -102,7 +103,7 @@ def start_ceiling(run: Run) -> tuple[services.Service, str]:
 def start_peer(run: Run, prefix: str) -> tuple[services.Service, str]:
     """The hand-written FastAPI receiver, from the benchmark's own virtualenv."""
     python = tools.bench_venv() / "python"
-    port = services.free_port()
+    port = free_port()
     args = [
         str(python),
         "-m",
@@ -141,7 +142,7 @@ def checkout(ref: str, into: Path) -> Path:
 def start_ingress(
     run: Run, prefix: str, workers: int, name: str | None = None, tree: Path | None = None
 ) -> tuple[services.Service, str]:
-    port, admin = services.free_port(), services.free_port()
+    port, admin = free_port(), free_port()
     extra = {} if tree is None else {"PYTHONPATH": str(tree)}
     env = services.fleetwire_env(
         run.bootstrap,

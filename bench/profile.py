@@ -25,6 +25,7 @@ from bench import broker, flamegraph, loadtest, mix, payloads, services, stacks,
 from bench.context import RESULTS, Options, Run, say
 from bench.tools import py_spy
 from fleetwire.topics import TopicNames
+from localkafka.ports import free_port
 
 SAMPLE_RATE = 200
 TARGETS = ("ingress", "ceiling", "processor")
@@ -105,7 +106,7 @@ def profile_ingress(run: Run, seconds: float, stem: Path) -> Path:
 
 
 def profile_ceiling(run: Run, seconds: float, stem: Path) -> Path:
-    port = services.free_port()
+    port = free_port()
     service = services.python_module(
         "ceiling",
         "bench.ceiling",
@@ -128,7 +129,7 @@ def profile_processor(run: Run, seconds: float, records: int, delivery: str, ste
     raw = TopicNames(prefix).raw(payloads.PROVIDER)
     say(f"processor: preloading {records:,} raw records")
     uvloop.run(broker.preload(run.bootstrap, raw, payloads.raw_records(run.run_id, records)))
-    admin = services.free_port()
+    admin = free_port()
     env = services.fleetwire_env(
         run.bootstrap,
         prefix,

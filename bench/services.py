@@ -11,16 +11,9 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from localkafka.ports import free_ports
-
 FLEETWIRE = Path(sys.executable).parent / "fleetwire"
 ROOT = Path(__file__).resolve().parent.parent  # `python -m bench.*` resolves from here
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    [port] = free_ports(1)
-    return port
 
 
 def fleetwire_env(bootstrap: str, prefix: str, sources: Path, **extra: str) -> dict[str, str]:

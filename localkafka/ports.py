@@ -14,16 +14,19 @@ import random
 import socket
 from pathlib import Path
 
+from localkafka.config import HOST
 from localkafka.errors import LauncherError
 
 EPHEMERAL_RANGE_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
 LINUX_DEFAULT_EPHEMERAL = (32768, 60999)
 # Ports below are the well-known and popular registered ones (Kafka's own 9092 among them).
 LOWEST = 10000
-# Fewer candidates than this outside the ephemeral range: fall back to the kernel's pick.
+# Fewer candidates than this outside the ephemeral range: pick anywhere from LOWEST up.
 MIN_CANDIDATES = 1000
 ATTEMPTS_PER_PORT = 200
 
+# Not the `random` module: test runners reseed it, and every test would then try the same
+# ports in the same order.
 _rng = random.SystemRandom()
 
 
@@ -36,18 +39,18 @@ def ephemeral_range(path: Path = EPHEMERAL_RANGE_FILE) -> tuple[int, int]:
     return low, high
 
 
-def candidates(ephemeral: tuple[int, int]) -> range | None:
-    """Ports a listener may take without racing outgoing connections; None if too few."""
+def candidates(ephemeral: tuple[int, int]) -> range:
+    """The ports to pick from: outside the ephemeral range where it leaves room enough."""
     low, high = ephemeral
-    if low - LOWEST >= MIN_CANDIDATES:
-        return range(LOWEST, low)
+    below = range(LOWEST, low)
     above = range(max(high + 1, LOWEST), 65536)
-    if len(above) >= MIN_CANDIDATES:
-        return above
-    return None
+    for pool in (below, above):
+        if len(pool) >= MIN_CANDIDATES:
+            return pool
+    return range(LOWEST, 65536)  # racy as any pick there, but a pick
 
 
-def bindable(port: int, host: str = "127.0.0.1") -> bool:
+def bindable(port: int, host: str = HOST) -> bool:
     """True if a listener could bind `port` now (nothing listens on it, no connection holds it).
 
     SO_REUSEADDR as the JVM and aiohttp set it: a closed socket in TIME_WAIT does not block.
@@ -61,11 +64,9 @@ def bindable(port: int, host: str = "127.0.0.1") -> bool:
         return True
 
 
-def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
+def free_ports(count: int, host: str = HOST) -> list[int]:
     """`count` distinct ports a listener can bind now, outside the ephemeral range."""
     pool = candidates(ephemeral_range())
-    if pool is None:
-        return _kernel_picks(count, host)
     picked: list[int] = []
     for _ in range(ATTEMPTS_PER_PORT * count):
         port = _rng.choice(pool)
@@ -79,15 +80,7 @@ def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
     )
 
 
-def _kernel_picks(count: int, host: str) -> list[int]:
-    # Held open together, so never the same port twice.
-    sockets = []
-    try:
-        for _ in range(count):
-            s = socket.socket()
-            sockets.append(s)
-            s.bind((host, 0))
-        return [int(s.getsockname()[1]) for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
+def free_port(host: str = HOST) -> int:
+    """One port for a listener (a test's or a benchmark's server)."""
+    [port] = free_ports(1, host)
+    return port

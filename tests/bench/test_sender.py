@@ -7,7 +7,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bench.sender import http_request, parse_head, send_open_loop
-from bench.services import free_port
+from localkafka.ports import free_port
 
 
 def test_a_request_is_a_complete_http_message() -> None:

@@ -29,6 +29,7 @@ from fleetwire import clients
 from fleetwire.connection import KafkaConnection
 from fleetwire.topics import TopicNames
 from localkafka import Cluster
+from localkafka.ports import free_port
 from schemas.catalog import EVENT_TYPES
 from tests.faults.common import (
     Ingress,
@@ -39,7 +40,7 @@ from tests.faults.common import (
     wait_status,
     write_sources,
 )
-from tests.support.kafka import free_port, read_all
+from tests.support.kafka import read_all
 from tests.support.processes import Service, environment, run
 
 PUBLISH_TIMEOUT_S = 3.0

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.support.kafka import free_port
+from localkafka.ports import free_port
 from tests.support.processes import Service, environment
 from tests.support.samples import sample
 

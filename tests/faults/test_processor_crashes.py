@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from localkafka.ports import free_port
 from schemas.catalog import EVENT_TYPES
 from tests.faults.common import LEAN_TOPICS, Load, start_ingress, wait_status, write_sources
-from tests.support.kafka import free_port, read_all
+from tests.support.kafka import read_all
 from tests.support.processes import Service, environment, run
 
 pytestmark = pytest.mark.kafka

@@ -23,9 +23,10 @@ import pytest
 from aiohttp import web
 from standardwebhooks import Webhook
 
+from localkafka.ports import free_port
 from tests.faults.common import LEAN_TOPICS, http_text, start_ingress, write_sources
 from tests.support.certs import Pair, encrypt_key
-from tests.support.kafka import free_port, read_all
+from tests.support.kafka import read_all
 from tests.support.processes import Service, environment, run
 from tests.support.samples import sample
 from tests.support.secured import SecuredCluster, unsigned_token

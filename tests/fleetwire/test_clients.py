@@ -18,8 +18,8 @@ from fleetwire.clients import client_options
 from fleetwire.connection import KafkaConnection, KafkaSecurity
 from fleetwire.diagnosis import Cause, classify, diagnose
 from fleetwire.tokens import TokenError
+from localkafka.ports import free_port
 from tests.support.certs import Pair, issue, make_ca
-from tests.support.kafka import free_port
 
 PASSWORD = "pw-Very-Secret-4"
 

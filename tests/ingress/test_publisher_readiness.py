@@ -10,7 +10,7 @@ import pytest
 from fleetwire.connection import KafkaConnection
 from fleetwire.errors import PublishError
 from ingress.publisher import RawPublisher
-from tests.support.kafka import free_port
+from localkafka.ports import free_port
 
 
 async def test_without_a_broker_readiness_gives_the_reason_and_writes_fail(

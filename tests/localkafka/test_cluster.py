@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -19,7 +20,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
 
 from localkafka import Cluster, LauncherError
-from localkafka.ports import free_ports
+from localkafka.ports import free_port, free_ports
 from localkafka.processes import state
 from localkafka.versions import DEFAULT_VERSION
 
@@ -187,6 +188,21 @@ def test_parallel_cli_starts_share_one_node(tmp_path: Path) -> None:
         stopped = cli(state_dir, "stop", **env)
     assert "kafka stopped" in stopped.stdout
     assert cli(state_dir, "status", **env).returncode == 1
+
+
+def test_a_port_held_by_a_connection_is_refused_before_the_broker_starts(
+    tmp_path: Path,
+) -> None:
+    # Such a port refuses connections, so a connect() probe calls it free; the JVM then
+    # fails to bind it and exits during startup, saying less.
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        with socket.create_connection(server.getsockname()) as client:
+            held = client.getsockname()[1]
+            with pytest.raises(LauncherError, match=f"port {held} of kafka node 1 is taken"):
+                Cluster.start(tmp_path / "kafka", base_port=held, controller_port=free_port())
+    assert not (tmp_path / "kafka" / "node-1" / "broker.log").exists(), "a JVM was launched"
 
 
 async def test_kafka_3_9_1_still_starts(tmp_path: Path) -> None:

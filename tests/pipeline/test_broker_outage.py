@@ -19,8 +19,9 @@ import pytest
 
 from fleetwire.connection import KafkaConnection
 from fleetwire.topics import TopicLayout, TopicNames, ensure_topics
+from localkafka.ports import free_port
 from tests.support.broker import PrivateBroker
-from tests.support.kafka import free_port, read_all
+from tests.support.kafka import read_all
 from tests.support.processes import Service, environment
 from tests.support.samples import sample
 

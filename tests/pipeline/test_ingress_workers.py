@@ -22,7 +22,8 @@ from prometheus_client import CollectorRegistry
 from fleetwire.settings import Settings
 from ingress.peers import Peers
 from ingress.server import build_config, serve
-from tests.support.kafka import free_port, read_all
+from localkafka.ports import free_port
+from tests.support.kafka import read_all
 from tests.support.processes import Service, environment, run
 
 pytestmark = pytest.mark.kafka

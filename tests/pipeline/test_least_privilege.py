@@ -29,11 +29,11 @@ from fleetwire.acls import Role
 from fleetwire.settings import Settings
 from fleetwire.tools.acls import command_lines
 from fleetwire.topics import TopicNames
+from localkafka.ports import free_port
 from schemas.catalog import DOMAINS
 from tests.conftest import RUN_ID
 from tests.pipeline.test_providers_end_to_end import CASES, SOURCES, post
 from tests.support.golden import canonical_events
-from tests.support.kafka import free_port
 from tests.support.principals import admin_properties, kafka_tool, options_of, refused
 from tests.support.processes import Service, run
 from tests.support.runtime import Processor, assignment, until

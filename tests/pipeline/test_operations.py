@@ -23,8 +23,8 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from fleetwire.logs import CONTEXT_FIELDS
+from localkafka.ports import free_port
 from tests.conftest import RUN_ID
-from tests.support.kafka import free_port
 from tests.support.monitoring import (
     OPERATIONS,
     RULES,

@@ -20,8 +20,9 @@ import aiohttp
 import pytest
 from standardwebhooks import Webhook
 
+from localkafka.ports import free_port
 from tests.conftest import RUN_ID
-from tests.support.kafka import free_port, read_all
+from tests.support.kafka import read_all
 from tests.support.processes import Service, environment, run
 from tests.support.samples import sample
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from localkafka.ports import free_port
 from tests.faults.common import (
     ZUBIE_SECRET,
     start_ingress,
@@ -21,7 +22,7 @@ from tests.faults.common import (
     zubie_signature,
 )
 from tests.support.ingress import create_raw_topics
-from tests.support.kafka import free_port, read_all
+from tests.support.kafka import read_all
 from tests.support.processes import Service, environment, running_pipeline
 from tests.support.samples import sample
 from tests.support.secured import SecuredCluster, unsigned_token, without_security

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from localkafka.ports import free_port
 from tests.faults.common import wait_status
 from tests.support.backlog import produce, trips
 from tests.support.broker import PrivateBroker
-from tests.support.kafka import free_port
 from tests.support.processes import Service, environment, run
 from tests.support.runtime import until
 

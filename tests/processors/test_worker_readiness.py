@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from fleetwire.settings import Settings
+from localkafka.ports import free_port
 from processors.worker import Worker
-from tests.support.kafka import free_port
 
 
 async def test_without_a_broker_the_worker_waits_and_readiness_says_why() -> None:

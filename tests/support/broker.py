@@ -12,7 +12,7 @@ from pathlib import Path
 
 from localkafka import DEFAULT_VERSION, Cluster
 from localkafka.cluster import DEFAULT_LIBS_ROOT
-from tests.support.kafka import free_port
+from localkafka.ports import free_port
 
 HEAP = "-Xms128m -Xmx256m"
 

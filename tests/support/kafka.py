@@ -12,7 +12,6 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from fleetwire import clients
 from fleetwire.connection import KafkaConnection, KafkaSecurity
-from localkafka.ports import free_ports
 
 BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 # The suite's own clients connect as the processes under test do: with the KAFKA_SECURITY_*,
@@ -24,12 +23,6 @@ CONNECTION = KafkaConnection(BOOTSTRAP, SECURITY)
 def connection(bootstrap: str = BOOTSTRAP) -> KafkaConnection:
     """How the suite reaches the broker at `bootstrap` (the shared broker's security)."""
     return KafkaConnection(bootstrap, SECURITY)
-
-
-def free_port() -> int:
-    """A port for a listener the test starts (below the ephemeral range: see localkafka.ports)."""
-    [port] = free_ports(1)
-    return port
 
 
 async def read_all(

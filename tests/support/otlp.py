@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-from tests.support.kafka import free_port
+from localkafka.ports import free_port
 
 
 @dataclass(frozen=True)

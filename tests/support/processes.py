@@ -14,7 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.kafka import BOOTSTRAP, free_port
+from localkafka.ports import free_port
+from tests.support.kafka import BOOTSTRAP
 
 FLEETWIRE = Path(sys.executable).parent / "fleetwire"
 

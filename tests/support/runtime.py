@@ -17,7 +17,8 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from fleetwire import clients
-from tests.support.kafka import CONNECTION, free_port
+from localkafka.ports import free_port
+from tests.support.kafka import CONNECTION
 from tests.support.processes import Service, environment, run
 
 
