@@ -32,6 +32,14 @@ class RejectedRecord(FleetwireError):
         self.kind = kind
 
 
+class Ping(FleetwireError):
+    """A provider's test delivery or heartbeat: authentic, but no vehicle event.
+
+    The processors count it and write nothing for it: no canonical event, no dead letter.
+    The message says what it was (`Ping`, `enode:webhook:test`, ...).
+    """
+
+
 class PublishError(FleetwireError):
     """Kafka did not confirm a write in time; the caller must not acknowledge."""
 

@@ -19,6 +19,11 @@ DEAD_LETTERED = Counter(
     "Raw records sent to the dead-letter topic, by provider and error kind.",
     ["provider", "kind"],
 )
+PINGS = Counter(
+    "fleetwire_processor_pings_total",
+    "Provider test deliveries and heartbeats read and passed over, by provider.",
+    ["provider"],
+)
 DUPLICATES = Counter(
     "fleetwire_processor_duplicates_suppressed_total",
     "Repeated deliveries of the same delivery id suppressed, by provider.",

@@ -13,10 +13,10 @@ from typing import Any
 
 import msgspec
 
-from fleetwire.errors import RejectedRecord
+from fleetwire.errors import Ping, RejectedRecord
 from fleetwire.logs import record_ref
 from fleetwire.topics import TopicNames
-from processors import trace
+from processors import metrics, trace
 from processors.record import RawRecord
 from processors.registry import Normalizer
 from schemas.canonical import CLOUDEVENTS_CONTENT_TYPE, CanonicalEvent
@@ -77,6 +77,9 @@ class Transformer:
             raw = RawRecord.from_kafka(provider, message.key, message.value, message.headers)
         try:
             events = self._normalizers[provider](raw)
+        except Ping:
+            metrics.PINGS.labels(provider).inc()
+            return []
         except RejectedRecord as exc:
             return [self.dead_letter(message, provider, exc.kind, str(exc))]
         except Exception as exc:  # a normalizer bug must dead-letter, never stall a partition
