@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ingress.azuga import AzugaVerifier
+from ingress.samsara import SamsaraVerifier
 from ingress.smartcar import SmartcarVerifier
 from ingress.sources import Source
 from ingress.telematica import TelematicaVerifier
@@ -18,6 +19,7 @@ VERIFIERS: dict[str, Callable[[Source], Verifier]] = {
     "telematica": TelematicaVerifier,
     "zubie": ZubieVerifier,
     "smartcar": SmartcarVerifier,
+    "samsara": SamsaraVerifier,
 }
 
 

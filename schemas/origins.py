@@ -15,6 +15,7 @@ PROVIDER_NAMES = {
     "telematica": "Telematica",
     "zubie": "Zubie",
     "smartcar": "Smartcar",
+    "samsara": "Samsara",
 }
 
 
@@ -45,18 +46,27 @@ ORIGINS: dict[str, tuple[Origin, ...]] = {
         ("trip_severe_hard_brake", "`data.severity` `severe`"),
     ),
     "driving.rapid_acceleration": _from("zubie", "trip_rapid_accel"),
-    "driving.speeding": _from("zubie", "trip_over_speeding"),
+    "driving.speeding": _from("zubie", "trip_over_speeding")
+    + _from(
+        "samsara",
+        ("SpeedingEventStarted", "`data.severity` `severe` if `severityLevel` is, else `normal`"),
+        ("SevereSpeedingStarted", "`data.severity` `severe`"),
+    ),
     "vehicle.schedule.violated": _from("zubie", "vehicle_schedule_exception"),
     "vehicle.location.updated": _from("zubie", "vehicle_location_update"),
-    "vehicle.geofence.entered": _from("zubie", "vehicle_geofence_arrival"),
-    "vehicle.geofence.exited": _from("zubie", "vehicle_geofence_departure"),
-    "vehicle.dtc.detected": _from("zubie", "vehicle_trouble_code"),
-    "vehicle.dtc.cleared": _from("zubie", "vehicle_trouble_code_cleared"),
+    "vehicle.geofence.entered": _from("zubie", "vehicle_geofence_arrival")
+    + _from("samsara", "GeofenceEntry"),
+    "vehicle.geofence.exited": _from("zubie", "vehicle_geofence_departure")
+    + _from("samsara", "GeofenceExit"),
+    "vehicle.dtc.detected": _from("zubie", "vehicle_trouble_code")
+    + _from("samsara", ("EngineFaultOn", "one event per code system in the fault")),
+    "vehicle.dtc.cleared": _from("zubie", "vehicle_trouble_code_cleared")
+    + _from("samsara", ("EngineFaultOff", "one event per code system in the fault")),
     "vehicle.battery.low": _from("zubie", "vehicle_low_battery"),
     "vehicle.fuel.low": _from("zubie", "vehicle_fuel_low"),
     "vehicle.maintenance.due": _from("zubie", "vehicle_maintenance"),
     "device.activated": _from("zubie", "device_claim_success"),
-    "device.unplugged": _from("zubie", "device_unplug"),
+    "device.unplugged": _from("zubie", "device_unplug") + _from("samsara", "GatewayUnplugged"),
     "device.reconnected": _from("zubie", "device_reconnect"),
     "device.vehicle_changed": _from("zubie", "device_vehicle_change"),
     "driver.vehicle.paired": _from("azuga", ("VEHICLE_PAIRING", "`action` `Pair`")),

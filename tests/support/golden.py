@@ -47,6 +47,7 @@ TRANSFORMER = Transformer(TopicNames(PREFIX), NORMALIZERS)
 # Headers the processors read, as the provider would send them at RECEIVED_AT.
 DELIVERY_HEADERS: dict[str, dict[str, str]] = {
     "telematica": {"svix-timestamp": "1761896350"},  # 2025-10-31T07:39:10Z, a second earlier
+    "samsara": {"x-samsara-timestamp": "1761896350"},  # the same signed send time
 }
 
 
