@@ -28,7 +28,13 @@ class RapidAcceleration(DrivingEventData, frozen=True, kw_only=True):
 
 
 class Speeding(DrivingEventData, frozen=True, kw_only=True):
-    """driving.speeding: the speed reached is `point.speed_kmh`."""
+    """driving.speeding: the speed reached is `point.speed_kmh`.
+
+    `severity` is `severe` for the provider's severe class, `normal` for its others, and
+    null where the provider does not grade speeding.
+    """
+
+    severity: Literal["normal", "severe"] | None = None
 
 
 class Schedule(Canonical, frozen=True, kw_only=True):
