@@ -290,6 +290,11 @@ def test_a_ping_writes_nothing_and_is_counted() -> None:
     assert metrics.PINGS.labels(PROVIDER)._value.get() == before + 1
 
 
+def test_a_ping_with_odd_fields_is_still_a_ping() -> None:
+    body = {"eventId": 7, "eventMs": "soon", "eventType": "Ping", "event": {"anything": [1]}}
+    assert transform(PROVIDER, encode(body)) == []
+
+
 def test_the_same_delivery_gives_the_same_ids() -> None:
     first = events(body_of("EngineFaultOn"))
     again = events(body_of("EngineFaultOn"))
