@@ -15,9 +15,9 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from hypothesis import given
 from hypothesis import strategies as st
 
+from commands.provision import layout, pipeline_topics
 from fleetwire import clients
 from fleetwire.errors import ConfigError
-from fleetwire.provision import layout, pipeline_topics
 from fleetwire.settings import Settings
 from fleetwire.topics import (
     DLQ_PARTITIONS,
@@ -28,10 +28,10 @@ from fleetwire.topics import (
     declared_topics,
     find_drift,
 )
-from processors.registry import NORMALIZERS
 from schemas.catalog import DOMAINS
 from tests.support.kafka import CONNECTION
 from tests.support.processes import FLEETWIRE, environment, run
+from tests.support.providers import NORMALIZERS
 
 HOUR_MS = 3_600_000
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping
 
-from fleetwire.cli import _parser
+from commands.cli import _parser
 from fleetwire.settings import Settings
 
 CONTRACT_PORTS = {"http": 8080, "ingress": 9108, "processor": 9109}

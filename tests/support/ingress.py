@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from fleetwire.connection import KafkaConnection
 from fleetwire.topics import TopicLayout, TopicNames, ensure_topics
 from ingress.app import IngressConfig
-from ingress.registry import VERIFIERS, verifier_for
 from ingress.sources import Secret, Source
 from tests.support.kafka import connection
+from tests.support.providers import VERIFIERS, verifier_for
 
 # Every header some verifier reads: what fuzzers of the ingress draw header names from.
 AUTH_HEADER_NAMES = (
