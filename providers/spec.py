@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fleetwire.errors import ConfigError
+from fleetwire.secret import Secret
+from ingress.sources import Source
 from ingress.verifier import Verifier
 from processors.output import Normalizer
 from schemas.catalog import EVENT_TYPES
@@ -65,6 +67,21 @@ class Provider:
             )
             for ce_type, events in self.produces.items()
         }
+
+    def example_source(self, name: str | None = None) -> Source:
+        """A source of this provider holding its test credentials (a rotation where several)."""
+
+        def secrets(key: str) -> tuple[Secret, ...]:
+            return tuple(Secret(value) for value in self.test_credentials.get(key, ()))
+
+        return Source(
+            name=name or self.name,
+            provider=self.name,
+            secrets=secrets("secrets"),
+            basic_auth=secrets("basic_auth"),
+            api_keys=secrets("api_keys"),
+            authorization=secrets("authorization"),
+        )
 
     def check(self) -> None:
         """Raise ConfigError, in one line, where the declaration contradicts itself."""

@@ -28,6 +28,7 @@ from fleetwire.topics import (
     declared_topics,
     find_drift,
 )
+from providers.registry import installed
 from schemas.catalog import DOMAINS
 from tests.support.kafka import CONNECTION
 from tests.support.processes import FLEETWIRE, environment, run
@@ -47,7 +48,7 @@ layouts = st.builds(
     max_body_bytes=st.integers(1, 1 << 30),
 )
 providers = st.lists(
-    st.sampled_from(["azuga", "zf-scalar", "telematica", "zubie", "smartcar"]),
+    st.sampled_from(installed().names),
     min_size=1,
     unique=True,
 )
