@@ -33,7 +33,6 @@ UNIX_SECONDS = re.compile(r"[0-9]{1,12}")
 
 
 class SamsaraVerifier(Verifier):
-    provider = "samsara"
     delivery_headers = (
         "x-samsara-request",
         "x-samsara-timestamp",

@@ -25,9 +25,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal
 
+from fleetwire.envelope import RawRecord
 from fleetwire.errors import Ping, RejectedRecord
 from processors import event
-from processors.record import RawRecord
 from processors.timestamps import MAX_YEAR, MIN_YEAR, format_utc, from_epoch_s, iso_utc
 from schemas import canonical as c
 from schemas import samsara as s
