@@ -25,6 +25,8 @@ AUTH_HEADER_NAMES = (
     "webhook-signature",
     "Zubie-Signature",
     "SC-Signature",
+    "X-Samsara-Signature",
+    "X-Samsara-Timestamp",
     "Content-Type",
     "Content-Encoding",
 )
