@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from processors import azuga, smartcar, telematica, zf_scalar, zubie
+from processors import azuga, geotab, smartcar, telematica, zf_scalar, zubie
 from processors.record import RawRecord
 from schemas.canonical import CanonicalEvent
 
@@ -16,4 +16,5 @@ NORMALIZERS: dict[str, Normalizer] = {
     "zf-scalar": zf_scalar.normalize,
     "telematica": telematica.normalize,
     "smartcar": smartcar.normalize,
+    "geotab": geotab.normalize,
 }

@@ -79,8 +79,11 @@ def _string_header(description: str, const: str | None = None) -> dict[str, Any]
 
 
 def _delivery_headers(provider: str) -> tuple[str, ...]:
-    """The provider's headers the ingress keeps on the raw record (svix-id, ...)."""
-    headers: tuple[str, ...] = getattr(VERIFIERS[provider], "delivery_headers", ())
+    """The provider's headers the ingress keeps on the raw record (svix-id, ...).
+
+    A pull provider (Geotab) has no verifier, hence no webhook delivery headers.
+    """
+    headers: tuple[str, ...] = getattr(VERIFIERS.get(provider), "delivery_headers", ())
     return headers
 
 

@@ -15,6 +15,7 @@ PROVIDER_NAMES = {
     "telematica": "Telematica",
     "zubie": "Zubie",
     "smartcar": "Smartcar",
+    "geotab": "Geotab",
 }
 
 
@@ -37,20 +38,39 @@ def _from(provider: str, *events: tuple[str, str] | str) -> tuple[Origin, ...]:
 
 ORIGINS: dict[str, tuple[Origin, ...]] = {
     "vehicle.trip.started": _from("zubie", "trip_start"),
-    "vehicle.trip.ended": _from("zubie", "trip_end"),
-    "vehicle.trip.tagged": _from("zubie", "trip_tagged"),
-    "driving.harsh_braking": _from(
-        "zubie",
-        ("trip_hard_brake", "`data.severity` `normal`"),
-        ("trip_severe_hard_brake", "`data.severity` `severe`"),
+    "vehicle.trip.ended": (
+        *_from("zubie", "trip_end"),
+        *_from("geotab", ("Trip", "one event per version of a trip")),
     ),
-    "driving.rapid_acceleration": _from("zubie", "trip_rapid_accel"),
-    "driving.speeding": _from("zubie", "trip_over_speeding"),
+    "vehicle.trip.tagged": _from("zubie", "trip_tagged"),
+    "driving.harsh_braking": (
+        *_from(
+            "zubie",
+            ("trip_hard_brake", "`data.severity` `normal`"),
+            ("trip_severe_hard_brake", "`data.severity` `severe`"),
+        ),
+        *_from("geotab", ("ExceptionEvent", "rule `RuleHarshBrakingId`")),
+    ),
+    "driving.rapid_acceleration": (
+        *_from("zubie", "trip_rapid_accel"),
+        *_from("geotab", ("ExceptionEvent", "rule `RuleJackrabbitStartsId`")),
+    ),
+    "driving.harsh_cornering": _from("geotab", ("ExceptionEvent", "rule `RuleHarshCorneringId`")),
+    "driving.speeding": (
+        *_from("zubie", "trip_over_speeding"),
+        *_from("geotab", ("ExceptionEvent", "rule `RulePostedSpeedingId`")),
+    ),
     "vehicle.schedule.violated": _from("zubie", "vehicle_schedule_exception"),
-    "vehicle.location.updated": _from("zubie", "vehicle_location_update"),
+    "vehicle.location.updated": (
+        *_from("zubie", "vehicle_location_update"),
+        *_from("geotab", "LogRecord"),
+    ),
     "vehicle.geofence.entered": _from("zubie", "vehicle_geofence_arrival"),
     "vehicle.geofence.exited": _from("zubie", "vehicle_geofence_departure"),
-    "vehicle.dtc.detected": _from("zubie", "vehicle_trouble_code"),
+    "vehicle.dtc.detected": (
+        *_from("zubie", "vehicle_trouble_code"),
+        *_from("geotab", "FaultData"),
+    ),
     "vehicle.dtc.cleared": _from("zubie", "vehicle_trouble_code_cleared"),
     "vehicle.battery.low": _from("zubie", "vehicle_low_battery"),
     "vehicle.fuel.low": _from("zubie", "vehicle_fuel_low"),
@@ -59,6 +79,7 @@ ORIGINS: dict[str, tuple[Origin, ...]] = {
     "device.unplugged": _from("zubie", "device_unplug"),
     "device.reconnected": _from("zubie", "device_reconnect"),
     "device.vehicle_changed": _from("zubie", "device_vehicle_change"),
+    "device.updated": _from("geotab", "Device"),
     "driver.vehicle.paired": _from("azuga", ("VEHICLE_PAIRING", "`action` `Pair`")),
     "driver.vehicle.unpaired": _from("azuga", ("VEHICLE_PAIRING", "`action` `Unpair`")),
     "device.paired": _from(
