@@ -52,8 +52,8 @@ DOMAIN_GUIDE: dict[str, Domain] = {
     ),
     "driving": Domain(
         "Driving behaviour",
-        "Driver safety scoring and coaching: harsh braking, rapid acceleration, speeding, "
-        "and use outside the allowed schedule.",
+        "Driver safety scoring and coaching: harsh braking, rapid acceleration, harsh "
+        "cornering, speeding, and use outside the allowed schedule.",
     ),
     "location": Domain(
         "Location",
@@ -67,7 +67,8 @@ DOMAIN_GUIDE: dict[str, Domain] = {
     "devices": Domain(
         "Devices",
         "Installers and support: the telematics hardware's lifecycle (activated, unplugged, "
-        "reconnected, moved to another vehicle) and trailer units paired with assets.",
+        "reconnected, moved to another vehicle), device records as the provider holds them, "
+        "and trailer units paired with assets.",
     ),
     "assignments": Domain(
         "Driver assignments",
