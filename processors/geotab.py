@@ -120,18 +120,19 @@ def _code(ref: g.Ref | None) -> str | None:
 def _device(record: RawRecord) -> list[c.CanonicalEvent]:
     """A Device has no time of its own: the time is when the poller fetched it."""
     body = event.decode(g.DEVICE, record.body, "geotab Device")
+    device_id = body.id.strip() or None
     vehicle = event.vehicle(
         body.vehicle_identification_number,
         name=body.name,
         registration=body.license_plate or None,
-        device_id=body.id,
+        device_id=device_id,
     )
     data = devices.DeviceUpdated(
         vehicle=vehicle,
-        device=devices.Device(id=body.id, serial=body.serial_number or None),
+        device=devices.Device(id=device_id, serial=body.serial_number or None),
         device_type=body.device_type,
     )
-    subject = event.subject(PROVIDER, vehicle, "device", body.id.strip() or None)
+    subject = event.subject(PROVIDER, vehicle, "device", device_id)
     time = iso_utc(record.received_at, "fleetwire-received-at")
     return _build(record, "device.updated", time, subject, data)
 

@@ -167,6 +167,12 @@ def test_a_device_without_a_vin_is_keyed_by_its_id() -> None:
     assert event.data.device_type == "GO6"
 
 
+def test_a_device_with_neither_vin_nor_id_is_dead_lettered() -> None:
+    body = doc("Device")
+    body["id"] = " "
+    assert rejection(body, "Device", vin=None).kind == "no-subject"
+
+
 # Units and times -------------------------------------------------------------------------
 
 
