@@ -2,8 +2,8 @@
 
 The type table comes from the catalog (schemas/catalog.py) and the provider mapping
 (the installed providers' declarations); the data objects from the structs' JSON
-Schemas; the examples are real events from the reviewed golden files (tests/golden/); the consumer is
-docs/examples/consumer.py, which a test runs against a broker. The README's domain
+Schemas; the examples are real events from the reviewed golden files (tests/golden/);
+the consumer is docs/examples/consumer.py, which a test runs against a broker. The README's domain
 table is rendered too, between markers. A test fails when either file is stale.
 
     python -m commands.eventsdoc            # rewrite docs/events.md and the README table
