@@ -11,7 +11,8 @@ passes the VIN rule; else `samsara:vehicle:{id}`; a gateway event without a vehi
 keyed `samsara:gateway:{serial}`.
 
 Faults: one canonical event per code system the fault carries (J1939, the OEM's, OBD-II),
-in that order, so that no code is dropped; a J1939 code reads `SPN {spn} FMI {fmi}`.
+in that order, so that no code is dropped; a J1939 code is its SPN, its FMI the
+`failure_mode`, as Geotab's are.
 Geofences: the place's name, address and circle radius (metres to km); its centre is not
 where the vehicle was, and Samsara sends no vehicle position, so `data.location` is null.
 
@@ -170,18 +171,15 @@ def _trouble_codes(fault: s.Fault) -> list[health.TroubleCode]:
     found = []
     j1939 = fault.j1939
     if j1939 is not None and j1939.spn is not None and j1939.spn.id is not None:
-        fmi = j1939.fmi.id if j1939.fmi is not None else None
-        code = f"SPN {_code_number(j1939.spn.id)}"
-        details = [f"SPN: {j1939.spn.description}"] if j1939.spn.description else []
-        if fmi is not None:
-            code += f" FMI {_code_number(fmi)}"
-            if j1939.fmi is not None and j1939.fmi.description:
-                details.append(f"FMI: {j1939.fmi.description}")
+        fmi = j1939.fmi or s.CodeRef()
+        parts = (("SPN", j1939.spn), ("FMI", fmi))
+        details = "; ".join(f"{name}: {ref.description}" for name, ref in parts if ref.description)
         found.append(
             health.TroubleCode(
-                code=code,
+                code=_code_number(j1939.spn.id),
                 description=j1939.vendor_dtc_description or j1939.spn.description,
-                detailed_description="; ".join(details) or None,
+                detailed_description=details or None,
+                failure_mode=None if fmi.id is None else _code_number(fmi.id),
             )
         )
     oem = fault.oem
@@ -226,8 +224,13 @@ def _speeding(detail: s.Speeding, body: s.Event2, severe: bool) -> driving.Speed
     trip = None
     if detail.trip_start_time:
         trip = trips.Trip(started_at=iso_utc(detail.trip_start_time, "tripStartTime"))
+    started = iso_utc(detail.start_time, "startTime") if detail.start_time else None
     return driving.Speeding(
-        vehicle=_vehicle(detail.vehicle), account_id=_account(body), trip=trip, severity=severity
+        vehicle=_vehicle(detail.vehicle),
+        account_id=_account(body),
+        trip=trip,
+        episode=driving.Episode(started_at=started) if started else None,
+        severity=severity,
     )
 
 

@@ -14,7 +14,7 @@ from ingress.smartcar import SmartcarVerifier
 from ingress.telematica import TelematicaVerifier
 from ingress.zf_scalar import ZfScalarVerifier
 from ingress.zubie import ZubieVerifier
-from processors import azuga, samsara, smartcar, telematica, zf_scalar, zubie
+from processors import azuga, geotab, samsara, smartcar, telematica, zf_scalar, zubie
 from providers.spec import Provider
 
 # Samples and golden files live with the tests of a source checkout.
@@ -133,6 +133,25 @@ SMARTCAR = Provider(
     test_credentials={"secrets": ("smartcar-first-token", "smartcar-second-token")},
     samples=_SAMPLES / "smartcar",
     golden=_GOLDEN / "smartcar",
+)
+
+GEOTAB = Provider(
+    name="geotab",
+    title="Geotab",
+    scheme="pulled: MyGeotab GetFeed, a session per source (no webhooks)",
+    normalizer=geotab.normalize,
+    produces={
+        "vehicle.location.updated": ("LogRecord",),
+        "vehicle.dtc.detected": ("FaultData",),
+        "vehicle.trip.ended": (("Trip", "one event per version of a trip"),),
+        "driving.harsh_braking": (("ExceptionEvent", "rule `RuleHarshBrakingId`"),),
+        "driving.rapid_acceleration": (("ExceptionEvent", "rule `RuleJackrabbitStartsId`"),),
+        "driving.harsh_cornering": (("ExceptionEvent", "rule `RuleHarshCorneringId`"),),
+        "driving.speeding": (("ExceptionEvent", "rule `RulePostedSpeedingId`"),),
+        "device.updated": ("Device",),
+    },
+    samples=_SAMPLES / "geotab",
+    golden=_GOLDEN / "geotab",
 )
 
 SAMSARA = Provider(

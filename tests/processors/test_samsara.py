@@ -83,11 +83,9 @@ def test_each_event_type_maps_to_its_canonical_type(name: str, ce_type: str) -> 
 
 def test_a_fault_fans_out_to_one_event_per_code_system() -> None:
     found = events(body_of("EngineFaultOn"))
-    assert [event["data"]["dtc"]["code"] for event in found] == [
-        "SPN 1 FMI 1",
-        "CA2387",
-        "Short Code",
-    ]
+    codes = [(e["data"]["dtc"]["code"], e["data"]["dtc"]["failure_mode"]) for e in found]
+    assert codes == [("1", "1"), ("CA2387", None), ("Short Code", None)]
+    assert found[0]["data"]["dtc"]["detailed_description"] == "SPN: Description; FMI: Description"
     assert found[1]["data"]["dtc"]["description"] == "KVGT Servo Error"
     assert len({event["id"] for event in found}) == 3
 
@@ -95,9 +93,18 @@ def test_a_fault_fans_out_to_one_event_per_code_system() -> None:
 def test_string_and_numeric_j1939_numbers_read_the_same() -> None:
     body = body_of("EngineFaultOn")
     body["data"]["fault"] = {"j1939": {"spn": {"id": " 0100 "}, "fmi": {"id": "4"}}}
-    as_strings = normalized(body)["data"]["dtc"]["code"]
+    as_strings = normalized(body)["data"]["dtc"]
     body["data"]["fault"] = {"j1939": {"spn": {"id": 100}, "fmi": {"id": 4}}}
-    assert as_strings == normalized(body)["data"]["dtc"]["code"] == "SPN 100 FMI 4"
+    as_numbers = normalized(body)["data"]["dtc"]
+    assert as_strings == as_numbers
+    assert (as_numbers["code"], as_numbers["failure_mode"]) == ("100", "4")
+
+
+def test_a_j1939_code_without_fmi_has_no_failure_mode() -> None:
+    body = body_of("EngineFaultOn")
+    body["data"]["fault"] = {"j1939": {"spn": {"id": "110", "description": "Coolant temp"}}}
+    dtc = normalized(body)["data"]["dtc"]
+    assert (dtc["code"], dtc["failure_mode"], dtc["description"]) == ("110", None, "Coolant temp")
 
 
 def test_a_numeric_trouble_code_without_short_code_is_the_code() -> None:
@@ -120,6 +127,7 @@ def test_severe_speeding_reads_its_payload_from_data_data() -> None:
     assert event["time"] == "2019-06-13T19:08:25.000Z"
     assert event["data"]["severity"] == "severe"
     assert event["data"]["trip"]["started_at"] == "2019-06-13T19:08:25.000Z"
+    assert event["data"]["episode"]["started_at"] == "2019-06-13T19:08:25.000Z"
     assert event["data"]["vehicle"]["registration"] == "6SAM123"
 
 
