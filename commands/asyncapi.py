@@ -47,6 +47,7 @@ PROCESSOR_GROUP = f"{DEFAULT_PREFIX}.processor"
 REF_TEMPLATE = "#/components/schemas/{name}"
 HOUR_MS = 3600 * 1000
 
+
 def _ids(name: str) -> str:
     """An AsyncAPI object key for a type or topic name (keys allow no dots in channels)."""
     return name.replace(".", "-")
