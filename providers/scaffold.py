@@ -198,9 +198,10 @@ class _InMemory(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         code = compile(self._modules[key], f"<scaffold {key}.py>", "exec")
         exec(code, module.__dict__)  # noqa: S102 - the code of our own templates
 
-    def _key(self, fullname: str) -> str | None:
+    def _key(self, fullname: str) -> str:
+        """The module's key in `modules`; "" (no module's) for a name outside the package."""
         if fullname == self._package:
             return "__init__"
         if fullname.startswith(f"{self._package}."):
             return fullname.removeprefix(f"{self._package}.")
-        return None
+        return ""
