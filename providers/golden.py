@@ -10,22 +10,19 @@ A sample is delivered as one raw record and run through the processors' real pur
   normalizer reads, say).
 
 A golden file is the JSON list of canonical events that gives, reviewed once by a person.
-`python -m providers.golden NAME` writes an installed provider's golden files from its
-samples (after a deliberate change: review the difference before committing it).
+The names here are those of the conformance suite's golden module, which keeps the same
+convention; `fleetwire provider new` uses this one to write a new provider's first file.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from typing import Any
 
 from fleetwire import envelope
-from fleetwire.errors import FleetwireError
 from fleetwire.topics import TopicNames
 from processors.output import InRecord, OutRecord, Transformer
-from providers.registry import installed
 from providers.spec import Provider
 
 RECEIVED_AT = "2025-10-31T07:39:11.000Z"
@@ -57,7 +54,7 @@ def transform(provider: Provider, body: bytes) -> list[OutRecord]:
     return transformer.transform(provider.name, delivery(provider, body))
 
 
-def events(provider: Provider, body: bytes) -> list[dict[str, Any]]:
+def canonical_events(provider: Provider, body: bytes) -> list[dict[str, Any]]:
     """The canonical events `body` becomes, as JSON; AssertionError if dead-lettered."""
     records = transform(provider, body)
     for record in records:
@@ -70,38 +67,3 @@ def events(provider: Provider, body: bytes) -> list[dict[str, Any]]:
 def text(found: list[dict[str, Any]]) -> str:
     """A golden file's text: stable, readable and diffable."""
     return json.dumps(found, indent=2, ensure_ascii=False) + "\n"
-
-
-def write(provider: Provider) -> list[str]:
-    """Write the golden file of every sample of `provider`; the names of those that changed."""
-    if provider.samples is None or provider.golden is None:
-        return []
-    provider.golden.mkdir(parents=True, exist_ok=True)
-    changed = []
-    for sample in sorted(provider.samples.glob("*.json")):
-        if sample.name.endswith(".invalid.json"):
-            continue  # a body the provider may send that must be dead-lettered: no events
-        path = provider.golden / sample.name
-        found = text(events(provider, sample.read_bytes()))
-        if not path.exists() or path.read_text() != found:
-            path.write_text(found)
-            changed.append(path.name)
-    return changed
-
-
-def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print("usage: python -m providers.golden PROVIDER", file=sys.stderr)
-        return 2
-    try:
-        provider = installed().get(argv[0])
-        changed = write(provider)
-    except FleetwireError as exc:
-        print(f"providers.golden: error: {exc}", file=sys.stderr)
-        return 2
-    print(f"{provider.name}: {len(changed)} golden file(s) written: {', '.join(changed) or '-'}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -141,7 +141,7 @@ def _golden_files(names: Names, tree: Mapping[str, str]) -> dict[str, str]:
     samples = f"{names.package}/samples/"
     return {
         f"{names.package}/golden/{path.removeprefix(samples)}": golden.text(
-            golden.events(provider, text.encode())
+            golden.canonical_events(provider, text.encode())
         )
         for path, text in tree.items()
         if path.startswith(samples) and ".invalid." not in path

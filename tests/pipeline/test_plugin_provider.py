@@ -120,8 +120,12 @@ def test_the_plugin_passes_its_own_tests_where_it_is_installed(
 ) -> None:
     python = installation.fleetwire.parent / "python"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "FLEETWIRE_"))}
-    out = _run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], installation.plugin, env)
+    out = _run(
+        [python, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider"], installation.plugin, env
+    )
     assert re.search(r"\b\d+ passed\b", out), out
+    if (ROOT / "providers" / "conformance" / "suite.py").exists():  # the suite must run
+        assert "this fleetwire has no conformance suite" not in out, out
 
 
 def test_fleetwire_lists_the_plugin_with_its_distribution(installation: Installation) -> None:

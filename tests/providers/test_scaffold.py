@@ -113,7 +113,7 @@ def test_the_golden_file_is_what_the_written_normalizer_makes_of_the_sample(
     directory, package = written
     sample = (directory / PACKAGE / "samples" / "position.json").read_bytes()
     reviewed = json.loads((directory / PACKAGE / "golden" / "position.json").read_text())
-    assert golden.events(package.PROVIDER, sample) == reviewed
+    assert golden.canonical_events(package.PROVIDER, sample) == reviewed
     [event] = reviewed
     assert event["type"] == "vehicle.location.updated"
     assert event["source"] == "/fleetwire/acme"
