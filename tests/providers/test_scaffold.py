@@ -69,6 +69,13 @@ def test_pyproject_registers_the_provider_under_its_name_and_depends_on_fleetwir
     assert data == ["samples/*.json", "golden/*.json"]
 
 
+def test_the_test_module_runs_the_conformance_suite_over_its_provider() -> None:
+    module = scaffold.files("acme")["tests/test_conformance.py"]
+    assert "\nfrom providers.conformance.suite import *  # noqa: F403\n" in module
+    assert f"\nfrom {PACKAGE} import PROVIDER\n" in module
+    assert "\nCONFORMANCE_PROVIDERS = [PROVIDER]\n" in module
+
+
 def test_the_readme_says_how_to_develop_test_install_and_register() -> None:
     readme = scaffold.files("acme")["README.md"]
     for step in (
