@@ -145,11 +145,11 @@ class WebhookHandler:
             answer = verifier.challenge(request.headers, body)
             delivery_id = verifier.delivery_id(request.headers, body)
         except AuthenticationError as exc:
-            return _unauthorized(source, exc.reason, str(exc), request_id)
+            return _unauthorized(verifier, exc.reason, str(exc), request_id)
         except Exception as exc:  # a verifier bug must never become a 500 or let a request in
             context = _context(source, request_id)
             log.exception("verifier raised %s", type(exc).__name__, extra=context)
-            return _unauthorized(source, "verifier-error", type(exc).__name__, request_id)
+            return _unauthorized(verifier, "verifier-error", type(exc).__name__, request_id)
         if answer is not None:
             log.info("answered a handshake", extra=_context(source, request_id))
             return web.Response(body=answer, content_type="application/json")
@@ -266,11 +266,12 @@ def _identity(source: str, provider: str) -> tuple[tuple[str, bytes], tuple[str,
     return ("fleetwire-source", source.encode()), ("fleetwire-provider", provider.encode())
 
 
-def _unauthorized(source: Source, reason: str, detail: str, request_id: str) -> web.Response:
+def _unauthorized(verifier: Verifier, reason: str, detail: str, request_id: str) -> web.Response:
+    source = verifier.source
     metrics.AUTH_FAILURES.labels(source.name, reason).inc()
     context = _context(source, request_id, reason=reason)
     log.info("authentication failed: %s (%s)", reason, detail, extra=context)
-    return _json_error(401, "authentication failed")
+    return _json_error(verifier.refusal_status, "authentication failed")
 
 
 def _unavailable(reason: str) -> web.Response:

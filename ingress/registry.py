@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ingress.azuga import AzugaVerifier
+from ingress.enode import EnodeVerifier
+from ingress.motive import MotiveVerifier
 from ingress.smartcar import SmartcarVerifier
 from ingress.sources import Source
 from ingress.telematica import TelematicaVerifier
@@ -18,6 +20,8 @@ VERIFIERS: dict[str, Callable[[Source], Verifier]] = {
     "telematica": TelematicaVerifier,
     "zubie": ZubieVerifier,
     "smartcar": SmartcarVerifier,
+    "motive": MotiveVerifier,
+    "enode": EnodeVerifier,
 }
 
 

@@ -65,8 +65,10 @@ def plan(
             continue
         outputs = transformer.transform(provider, record, raw)
         batch.outputs.extend(outputs)
-        if outputs and outputs[0].event_type is None:
-            continue  # dead-lettered (always alone): a retry or a replay must be processed again
+        if any(out.event_type is None for out in outputs):
+            # Dead-lettered, wholly or an item of it: a retry or a replay must be processed
+            # again, so the delivery is not remembered.
+            continue
         if key is not None:
             in_batch.add(key)
             batch.delivered.append(key)

@@ -13,10 +13,11 @@ from typing import Any
 
 import msgspec
 
-from fleetwire.errors import Ping, RejectedRecord
+from fleetwire.errors import Ping, RejectedItems, RejectedRecord
 from fleetwire.logs import record_ref
 from fleetwire.topics import TopicNames
 from processors import metrics, trace
+from processors.fanout import ITEM_HEADER
 from processors.record import RawRecord
 from processors.registry import Normalizer
 from schemas.canonical import CLOUDEVENTS_CONTENT_TYPE, CanonicalEvent
@@ -80,6 +81,8 @@ class Transformer:
         except Ping:
             metrics.PINGS.labels(provider).inc()
             return []
+        except RejectedItems as exc:
+            return self._partly(message, provider, raw, exc)
         except RejectedRecord as exc:
             return [self.dead_letter(message, provider, exc.kind, str(exc))]
         except Exception as exc:  # a normalizer bug must dead-letter, never stall a partition
@@ -92,6 +95,11 @@ class Transformer:
                     message, provider, "internal-error", f"{type(exc).__name__}: {exc}"
                 )
             ]
+        return self._published(message, provider, raw, events)
+
+    def _published(
+        self, message: InRecord, provider: str, raw: RawRecord, events: Sequence[CanonicalEvent]
+    ) -> list[OutRecord]:
         outputs = [self.canonical(ev) for ev in events]
         for ev, out in zip(events, outputs, strict=True):
             path = _has_long_digit_run(out.value) and _beyond_64_bits(
@@ -104,6 +112,20 @@ class Transformer:
             parent = trace.of_record(raw.source, raw.key, raw.headers)
             return [msgspec.structs.replace(out, parent_context=parent) for out in outputs]
         return outputs
+
+    def _partly(
+        self, message: InRecord, provider: str, raw: RawRecord, exc: RejectedItems
+    ) -> list[OutRecord]:
+        """The good items' events, then one dead letter per bad item."""
+        events = [ev for ev in exc.events if isinstance(ev, CanonicalEvent)]
+        published = self._published(message, provider, raw, events) if events else []
+        if any(out.event_type is None for out in published):
+            return published  # the whole record was dead-lettered after all
+        letters = [
+            self.dead_letter(message, provider, rejected.kind, str(rejected), item=index)
+            for index, rejected in exc.rejected
+        ]
+        return [*published, *letters]
 
     def canonical(self, event: CanonicalEvent) -> OutRecord:
         event_type = EVENT_TYPES[event.type]
@@ -122,13 +144,21 @@ class Transformer:
             event_type=event.type,
         )
 
-    def dead_letter(self, message: InRecord, provider: str, kind: str, reason: str) -> OutRecord:
+    def dead_letter(
+        self, message: InRecord, provider: str, kind: str, reason: str, item: int | None = None
+    ) -> OutRecord:
+        """The raw record as a dead letter; `item`, if given, is the one bad item of a batch
+        (a replayed record already naming its item keeps that name)."""
         failed_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         kept = [
             (k, v)
             for k, v in message.headers
-            if not k.startswith("fleetwire-error") and k not in _DLQ_HEADERS
+            if not k.startswith("fleetwire-error")
+            and k not in _DLQ_HEADERS
+            and not (item is not None and k == ITEM_HEADER)
         ]
+        if item is not None:
+            kept.append((ITEM_HEADER, str(item).encode()))
         headers = [
             *_with_context(kept, _record_context(message, provider).encode()),
             ("fleetwire-error-kind", kind.encode()),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from processors import azuga, smartcar, telematica, zf_scalar, zubie
+from processors import azuga, enode, motive, smartcar, telematica, zf_scalar, zubie
 from processors.record import RawRecord
 from schemas.canonical import CanonicalEvent
 
@@ -16,4 +16,6 @@ NORMALIZERS: dict[str, Normalizer] = {
     "zf-scalar": zf_scalar.normalize,
     "telematica": telematica.normalize,
     "smartcar": smartcar.normalize,
+    "motive": motive.normalize,
+    "enode": enode.normalize,
 }

@@ -15,6 +15,8 @@ PROVIDER_NAMES = {
     "telematica": "Telematica",
     "zubie": "Zubie",
     "smartcar": "Smartcar",
+    "motive": "Motive",
+    "enode": "Enode",
 }
 
 
@@ -47,7 +49,14 @@ ORIGINS: dict[str, tuple[Origin, ...]] = {
     "driving.rapid_acceleration": _from("zubie", "trip_rapid_accel"),
     "driving.speeding": _from("zubie", "trip_over_speeding"),
     "vehicle.schedule.violated": _from("zubie", "vehicle_schedule_exception"),
-    "vehicle.location.updated": _from("zubie", "vehicle_location_update"),
+    "vehicle.location.updated": (
+        *_from("zubie", "vehicle_location_update"),
+        *_from(
+            "motive",
+            ("vehicle_location_updated", "one event per object of an array"),
+            ("vehicle_location_received", "one event per object of an array"),
+        ),
+    ),
     "vehicle.geofence.entered": _from("zubie", "vehicle_geofence_arrival"),
     "vehicle.geofence.exited": _from("zubie", "vehicle_geofence_departure"),
     "vehicle.dtc.detected": _from("zubie", "vehicle_trouble_code"),
@@ -83,5 +92,8 @@ ORIGINS: dict[str, tuple[Origin, ...]] = {
     "vehicle.connection.restored": _from(
         "smartcar", ("VEHICLE_ERROR", "error `state` `RESOLVED`, one event per error")
     ),
-    "vehicle.state.reported": _from("smartcar", "VEHICLE_STATE"),
+    "vehicle.state.reported": (
+        *_from("smartcar", "VEHICLE_STATE"),
+        *_from("enode", ("user:vehicle:updated", "one event per batch item, changed fields only")),
+    ),
 }
