@@ -64,6 +64,12 @@ DEAD_LETTER_HEADERS: dict[str, str] = {
     "fleetwire-original-partition": "its partition there",
     "fleetwire-original-offset": "its offset there",
 }
+# Only on the dead letter of one bad item of a batch (processors/fanout.py).
+ITEM_HEADER = "fleetwire-item"  # processors.fanout.ITEM_HEADER
+ITEM_DESCRIPTION = (
+    "on the dead letter of one bad item of a batch only: its position in the batch, from 0; "
+    "a replay normalizes that item alone"
+)
 
 
 def _ids(name: str) -> str:
@@ -192,6 +198,9 @@ def _canonical_channel(domain: str) -> dict[str, Any]:
 def _raw_message(provider: str, dead: bool) -> dict[str, Any]:
     kind = "dead letter" if dead else "raw record"
     headers = {**RAW_HEADERS, **(DEAD_LETTER_HEADERS if dead else {})}
+    schema = _headers_schema(headers, provider)
+    if dead:
+        schema["properties"][ITEM_HEADER] = _string_header(ITEM_DESCRIPTION)
     return {
         "name": f"{provider} {kind}",
         "title": f"{PROVIDER_NAMES[provider]} {kind}",
@@ -201,7 +210,7 @@ def _raw_message(provider: str, dead: bool) -> dict[str, Any]:
             else "A webhook body exactly as received, after authentication."
         ),
         "contentType": "application/octet-stream",
-        "headers": _headers_schema(headers, provider),
+        "headers": schema,
         "payload": {
             "description": "the request body, byte for byte (JSON from every provider, but "
             "published as received even when it is not)"

@@ -127,3 +127,9 @@ def test_a_partly_dead_lettered_delivery_is_not_remembered_as_done() -> None:
     assert vehicles(batch.outputs) == ["v0", "v3"]
     assert len(letters(batch.outputs)) == 2
     assert batch.delivered == []
+
+
+def test_the_published_header_name_is_the_one_written() -> None:
+    from schemas.asyncapi import ITEM_HEADER as DOCUMENTED
+
+    assert DOCUMENTED == ITEM_HEADER
