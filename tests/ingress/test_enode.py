@@ -13,7 +13,7 @@ from ingress.sources import Secret, Source
 
 SIGNATURE = "x-enode-signature"
 # The vector of Enode's webhook page.
-SECRET = "example-secret"  # noqa: S105 - Enode's published example, not a secret
+SECRET = "example-secret"  # Enode's published example
 BODY = b'{"payload":"example"}'
 EXPECTED = "sha1=e417e6fc2e7f8a78c93a35a7b344d36ce179fc8d"
 

@@ -46,7 +46,7 @@ def test_every_provider_of_the_development_sources_builds() -> None:
     sources = Path(__file__).resolve().parents[2] / "deploy" / "local" / "sources.toml"
     config = build_config(Settings(sources_path=sources))
     assert sorted(v.provider for v in config.verifiers.values()) == sorted(
-        ["azuga", "zf-scalar", "telematica", "zubie", "smartcar"]
+        ["azuga", "zf-scalar", "telematica", "zubie", "smartcar", "motive", "enode"]
     )
     assert sorted(config.verifiers) == sorted(v.provider for v in config.verifiers.values())
 
