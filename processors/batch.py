@@ -14,6 +14,7 @@ from typing import Any
 from aiokafka import TopicPartition
 
 from processors.dedup import DedupWindow, DeliveryKey
+from processors.fanout import ITEM_HEADER
 from processors.output import InRecord, OutRecord, Transformer
 from processors.record import RawRecord
 
@@ -79,9 +80,16 @@ def plan(
 
 
 def delivery_key(topic: str, key: bytes | None, headers: Mapping[str, str]) -> DeliveryKey | None:
-    """What identifies a delivery across retries: its raw topic, source and delivery id."""
+    """What identifies a delivery across retries: its raw topic, source and delivery id.
+
+    A replayed item of a batch (`fleetwire-item`) is a delivery of its own: replaying two
+    bad items of one batch must not make the second look like a repeat of the first.
+    """
     if not key:
         return None  # nothing identifies the delivery; never suppress it
+    item = headers.get(ITEM_HEADER)
+    if item is not None:
+        key = key + b"\x1f" + item.encode()
     return (topic, headers.get("fleetwire-source", ""), key)
 
 

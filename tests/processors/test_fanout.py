@@ -133,3 +133,21 @@ def test_the_published_header_name_is_the_one_written() -> None:
     from schemas.asyncapi import ITEM_HEADER as DOCUMENTED
 
     assert DOCUMENTED == ITEM_HEADER
+
+
+def test_two_replayed_items_of_one_delivery_are_not_repeats_of_each_other() -> None:
+    """Replayed together after a fix, both bad items of one batch are published."""
+    fixed = json.dumps([updated("v0"), updated("v1"), updated("v2"), updated("v3")]).encode()
+    first = TRANSFORMER.transform("enode", delivery(GOOD_BAD_GOOD))
+    dead = [o for o in first if o.event_type is None]
+    replays = [
+        Message(10 + i, o.key, fixed, as_dead_letter(o, offset=i).replay_headers())
+        for i, o in enumerate(dead)
+    ]
+    window = DedupWindow(10)
+    batch = plan(TRANSFORMER, window, "enode", TopicPartition(RAW_TOPIC, 0), replays)
+    assert vehicles(batch.outputs) == ["v1", "v2"]
+    assert batch.duplicates == 0
+    window.remember(batch.delivered)
+    again = plan(TRANSFORMER, window, "enode", TopicPartition(RAW_TOPIC, 0), replays)
+    assert (vehicles(again.outputs), again.duplicates) == ([], 2)  # a second replay: repeats
