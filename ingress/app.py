@@ -10,12 +10,12 @@ import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Protocol
 
 from aiohttp import web
 from multidict import CIMultiDict
 
+from fleetwire import envelope
 from fleetwire.errors import AuthenticationError, PublishError
 from fleetwire.topics import TopicNames
 from ingress import metrics, trace
@@ -240,30 +240,26 @@ async def _read_body(request: web.Request, limit: int) -> bytes | None:
 def _raw_headers(
     request: web.Request, verifier: Verifier, request_id: str, received_at: bytes
 ) -> list[tuple[str, bytes]]:
-    source, provider = _identity(verifier.source.name, verifier.provider)
-    headers = [
-        source,
-        provider,
-        ("fleetwire-received-at", received_at),
-        ("fleetwire-request-id", request_id.encode()),
-        ("content-type", header_bytes(request.headers.get("Content-Type", DEFAULT_TYPE))),
-        trace.raw_header(request.headers),
+    headers = request.headers
+    delivery = [
+        (name, header_bytes(value))
+        for name in verifier.delivery_headers
+        if (value := headers.get(name)) is not None
     ]
-    for name in verifier.delivery_headers:
-        value = request.headers.get(name)
-        if value is not None:
-            headers.append((name, header_bytes(value)))
-    return headers
+    return envelope.raw_headers(
+        verifier.source.name,
+        verifier.source.provider,
+        received_at=received_at,
+        request_id=request_id,
+        content_type=header_bytes(headers.get("Content-Type", DEFAULT_TYPE)),
+        trace=trace.raw_header(headers),
+        delivery=delivery,
+    )
 
 
 def _context(source: Source, request_id: str, **more: str) -> dict[str, str]:
     """A log line's context, built only when a line is written."""
     return {"provider": source.provider, "source": source.name, "request_id": request_id, **more}
-
-
-@cache
-def _identity(source: str, provider: str) -> tuple[tuple[str, bytes], tuple[str, bytes]]:
-    return ("fleetwire-source", source.encode()), ("fleetwire-provider", provider.encode())
 
 
 def _unauthorized(verifier: Verifier, reason: str, detail: str, request_id: str) -> web.Response:

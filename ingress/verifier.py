@@ -26,21 +26,20 @@ HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 class Verifier(ABC):
     """Authenticates one source's webhooks and names their deliveries."""
 
-    provider: ClassVar[str]
     # Lowercase names of the provider's own delivery headers, copied onto the raw record.
     delivery_headers: ClassVar[tuple[str, ...]] = ()
+    # The answer to a delivery that fails authentication. Most providers retry a 5xx and
+    # give up on a 4xx; one that retries every 4xx but one (Motive: 403) says which here.
+    refusal_status: ClassVar[int] = 401
     # The sources-file credential keys this provider understands; any other is a mistake.
     uses: ClassVar[frozenset[str]] = frozenset({"secrets"})
-    # The status a refused request gets. 401 says "authentication failed"; a provider that
-    # retries every 4xx but one (Motive stops only on 403) gets that one instead.
-    refusal_status: ClassVar[int] = 401
 
     def __init__(self, source: Source) -> None:
         self.source = source
         unused = source.credentials() - self.uses
         if unused:
             raise ConfigError(
-                f"{source.where}: {self.provider} does not use {', '.join(sorted(unused))}; "
+                f"{source.where}: {source.provider} does not use {', '.join(sorted(unused))}; "
                 f"remove it (it takes {', '.join(sorted(self.uses))})"
             )
 
@@ -116,3 +115,7 @@ def required_header(headers: Headers, name: str) -> str:
 
 def secret_keys(secrets: Iterable[Secret]) -> tuple[bytes, ...]:
     return tuple(secret.encode() for secret in secrets)
+
+
+# The installed webhook providers' verifiers by provider name (providers.registry).
+Verifiers = Mapping[str, type[Verifier]]

@@ -13,10 +13,10 @@ from typing import Any
 
 from aiokafka import TopicPartition
 
+from fleetwire import envelope
+from fleetwire.envelope import RawRecord
 from processors.dedup import DedupWindow, DeliveryKey
-from processors.fanout import ITEM_HEADER
 from processors.output import InRecord, OutRecord, Transformer
-from processors.record import RawRecord
 
 
 @dataclass
@@ -87,10 +87,10 @@ def delivery_key(topic: str, key: bytes | None, headers: Mapping[str, str]) -> D
     """
     if not key:
         return None  # nothing identifies the delivery; never suppress it
-    item = headers.get(ITEM_HEADER)
+    item = headers.get(envelope.ITEM)
     if item is not None:
         key = key + b"\x1f" + item.encode()
-    return (topic, headers.get("fleetwire-source", ""), key)
+    return (topic, headers.get(envelope.SOURCE, ""), key)
 
 
 def _epoch_s(text: str) -> float | None:

@@ -29,10 +29,10 @@ from collections.abc import Callable
 
 import msgspec
 
+from fleetwire.envelope import RawRecord
 from fleetwire.errors import Ping, RejectedRecord
 from processors import event
 from processors.fanout import fan_out
-from processors.record import RawRecord
 from processors.timestamps import iso_utc
 from schemas import canonical as c
 from schemas import enode as e

@@ -15,11 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from fleetwire.envelope import ITEM, RawRecord
 from fleetwire.errors import Ping, RejectedItems, RejectedRecord
-from processors.record import RawRecord
 from schemas.canonical import CanonicalEvent
-
-ITEM_HEADER = "fleetwire-item"
 
 T = TypeVar("T")
 ItemNormalizer = Callable[[int, T], CanonicalEvent]
@@ -52,14 +50,14 @@ def fan_out(
 
 def chosen(record: RawRecord, count: int, what: str) -> range:
     """Every position, or only the one a replayed dead letter names."""
-    named = record.headers.get(ITEM_HEADER)
+    named = record.headers.get(ITEM)
     if named is None:
         return range(count)
     text = named.strip()
     if not (text.isascii() and text.isdigit()) or int(text) >= count:
         raise RejectedRecord(
             "invalid-payload",
-            f"{ITEM_HEADER} {named!r} names no item of this {what} of {count} item(s)",
+            f"{ITEM} {named!r} names no item of this {what} of {count} item(s)",
         )
     index = int(text)
     return range(index, index + 1)

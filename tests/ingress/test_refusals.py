@@ -19,10 +19,10 @@ from prometheus_client import REGISTRY
 from fleetwire.topics import TopicNames
 from ingress.app import IngressConfig, WebhookHandler, webhook_app
 from ingress.publisher import RawPublisher
-from ingress.registry import verifier_for
 from ingress.sources import Secret, Source
 from tests.support.ingress import create_raw_topics
 from tests.support.kafka import connection, read_all
+from tests.support.providers import verifier_for
 
 LIMIT = 4096
 SOURCES = {

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fleetwire.envelope import RawRecord
 from fleetwire.errors import Ping, RejectedItems, RejectedRecord
 from processors import enode
-from processors.record import RawRecord
 from schemas.canonical import CanonicalEvent
 from schemas.events.state import StateReport
 from tests.support.golden import (

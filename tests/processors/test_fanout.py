@@ -8,13 +8,13 @@ from typing import Any
 
 from aiokafka import TopicPartition
 
+from fleetwire.envelope import ITEM as ITEM_HEADER
 from fleetwire.topics import TopicNames
 from processors.batch import plan
 from processors.dead_letter import DeadLetter
 from processors.dedup import DedupWindow
-from processors.fanout import ITEM_HEADER
 from processors.output import InRecord, OutRecord, Transformer
-from processors.registry import NORMALIZERS
+from tests.support.providers import NORMALIZERS
 
 TOPICS = TopicNames("f")
 TRANSFORMER = Transformer(TOPICS, NORMALIZERS)
@@ -127,12 +127,6 @@ def test_a_partly_dead_lettered_delivery_is_not_remembered_as_done() -> None:
     assert vehicles(batch.outputs) == ["v0", "v3"]
     assert len(letters(batch.outputs)) == 2
     assert batch.delivered == []
-
-
-def test_the_published_header_name_is_the_one_written() -> None:
-    from schemas.asyncapi import ITEM_HEADER as DOCUMENTED
-
-    assert DOCUMENTED == ITEM_HEADER
 
 
 def test_two_replayed_items_of_one_delivery_are_not_repeats_of_each_other() -> None:

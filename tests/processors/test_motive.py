@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fleetwire.envelope import ITEM as ITEM_HEADER
+from fleetwire.envelope import RawRecord
 from fleetwire.errors import Ping, RejectedItems, RejectedRecord
 from processors import motive
-from processors.fanout import ITEM_HEADER
-from processors.record import RawRecord
 from schemas.canonical import CanonicalEvent
 from tests.support.golden import (
     assert_matches_golden,
