@@ -175,6 +175,9 @@ def _canonical_channel(domain: str) -> dict[str, Any]:
 def _raw_message(provider: str, dead: bool) -> dict[str, Any]:
     kind = "dead letter" if dead else "raw record"
     headers = {**envelope.RAW_HEADERS, **(envelope.DEAD_LETTER_HEADERS if dead else {})}
+    schema = _headers_schema(headers, provider)
+    if dead:
+        schema["properties"][envelope.ITEM] = _string_header(envelope.ITEM_DESCRIPTION)
     return {
         "name": f"{provider} {kind}",
         "title": f"{installed().get(provider).title} {kind}",
@@ -184,7 +187,7 @@ def _raw_message(provider: str, dead: bool) -> dict[str, Any]:
             else "A webhook body exactly as received, after authentication."
         ),
         "contentType": "application/octet-stream",
-        "headers": _headers_schema(headers, provider),
+        "headers": schema,
         "payload": {
             "description": "the request body, byte for byte (JSON from every provider, but "
             "published as received even when it is not)"

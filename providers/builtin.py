@@ -9,12 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from ingress.azuga import AzugaVerifier
+from ingress.enode import EnodeVerifier
+from ingress.motive import MotiveVerifier
 from ingress.samsara import SamsaraVerifier
 from ingress.smartcar import SmartcarVerifier
 from ingress.telematica import TelematicaVerifier
 from ingress.zf_scalar import ZfScalarVerifier
 from ingress.zubie import ZubieVerifier
-from processors import azuga, geotab, samsara, smartcar, telematica, zf_scalar, zubie
+from processors import azuga, enode, geotab, motive, samsara, smartcar, telematica, zf_scalar, zubie
 from providers.spec import Provider
 
 # Samples and golden files live with the tests of a source checkout.
@@ -152,6 +154,39 @@ GEOTAB = Provider(
     },
     samples=_SAMPLES / "geotab",
     golden=_GOLDEN / "geotab",
+)
+
+MOTIVE = Provider(
+    name="motive",
+    title="Motive",
+    scheme="hex HMAC-SHA1 of the body in X-KT-Webhook-Signature, refused with 403",
+    verifier=MotiveVerifier,
+    normalizer=motive.normalize,
+    produces={
+        "vehicle.location.updated": (
+            ("vehicle_location_updated", "one event per object of an array"),
+            ("vehicle_location_received", "one event per object of an array"),
+        ),
+    },
+    test_credentials={"secrets": ("motive-first-secret", "motive-second-secret")},
+    samples=_SAMPLES / "motive",
+    golden=_GOLDEN / "motive",
+)
+
+ENODE = Provider(
+    name="enode",
+    title="Enode",
+    scheme="sha1=<hex HMAC-SHA1 of the body> in x-enode-signature",
+    verifier=EnodeVerifier,
+    normalizer=enode.normalize,
+    produces={
+        "vehicle.state.reported": (
+            ("user:vehicle:updated", "one event per batch item, changed fields only"),
+        ),
+    },
+    test_credentials={"secrets": ("enode-first-secret", "enode-second-secret")},
+    samples=_SAMPLES / "enode",
+    golden=_GOLDEN / "enode",
 )
 
 SAMSARA = Provider(
