@@ -18,7 +18,7 @@ from tests.support.golden import (
     orphaned_golden_files,
     transform,
 )
-from tests.support.samples import SAMPLES, invalid_samples, sample, valid_samples
+from tests.support.samples import SAMPLES, invalid_samples, ping_samples, sample, valid_samples
 
 PROVIDER = "samsara"
 VIN = "1GBJ6P1B2HV112765"
@@ -288,13 +288,9 @@ def test_a_known_event_missing_its_data_is_an_invalid_payload() -> None:
 
 
 def test_a_ping_writes_nothing_and_is_counted() -> None:
-    body = {
-        "eventId": "bf72239c-bebd-4c22-b64c-6fc692ef7c46",
-        "eventMs": 1587597109477,
-        "eventType": "Ping",
-    }
+    [path] = ping_samples(PROVIDER)
     before = metrics.PINGS.labels(PROVIDER)._value.get()
-    assert transform(PROVIDER, encode(body)) == []
+    assert transform(PROVIDER, path.read_bytes()) == []
     assert metrics.PINGS.labels(PROVIDER)._value.get() == before + 1
 
 
