@@ -3,7 +3,9 @@
 // (acks=all, idempotent) acknowledged before the 200. Not part of fleetwire: bench/
 // builds it into its own output directory and runs it with GOMAXPROCS=1.
 //
-//	goreceiver -addr 127.0.0.1:PORT -brokers HOST:PORT -topic TOPIC -source NAME -secret S
+//	RECEIVER_SECRETS=S goreceiver -addr 127.0.0.1:PORT -brokers HOST:PORT -topic TOPIC -source NAME
+//
+// RECEIVER_SECRETS holds the app secrets, one a line: in the environment, not in ps.
 package main
 
 import (
@@ -16,6 +18,7 @@ import (
 	"io"
 	"log"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -93,22 +96,21 @@ func (r *receiver) webhook(w http.ResponseWriter, req *http.Request) {
 	w.Write(accepted)
 }
 
-type secrets []string
-
-func (s *secrets) String() string     { return strings.Join(*s, ",") }
-func (s *secrets) Set(v string) error { *s = append(*s, v); return nil }
-
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
 	brokers := flag.String("brokers", "127.0.0.1:9092", "comma-separated bootstrap servers")
 	topic := flag.String("topic", "", "the raw topic to write")
 	source := flag.String("source", "zubie", "the source name in /webhooks/{source}")
 	provider := flag.String("provider", "zubie", "the provider header value")
-	var keys secrets
-	flag.Var(&keys, "secret", "an app secret (repeat for rotation)")
 	flag.Parse()
+	var keys []string
+	for _, line := range strings.Split(os.Getenv("RECEIVER_SECRETS"), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			keys = append(keys, line)
+		}
+	}
 	if *topic == "" || len(keys) == 0 {
-		log.Fatal("goreceiver: -topic and -secret are required")
+		log.Fatal("goreceiver: -topic and RECEIVER_SECRETS are required")
 	}
 	client, err := kgo.NewClient(
 		kgo.SeedBrokers(strings.Split(*brokers, ",")...),
