@@ -61,7 +61,8 @@ def pause_figures(
 
 
 def _rate(progress: Sequence[tuple[float, int]]) -> float | None:
-    moving = [(t, n) for t, n in progress if n > 0]
+    """Records per second from the first advance to the last one."""
+    moving = [(t, n) for (_, before), (t, n) in pairwise(progress) if n > before]
     if len(moving) < 2 or moving[-1][0] <= moving[0][0]:
         return None
     return round((moving[-1][1] - moving[0][1]) / (moving[-1][0] - moving[0][0]), 1)
