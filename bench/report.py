@@ -500,7 +500,7 @@ def _machine_line(results: Results) -> str:
     )
 
 
-def _ratios_line(results: Results) -> str:
+def _ratios(results: Results) -> list[str]:
     share = derived(results)
 
     def shown(key: str, digits: str = ".2f") -> str:
@@ -523,7 +523,7 @@ def _ratios_line(results: Results) -> str:
     for mode in DRAIN_MODES:
         for name in ("processor", "processor_before"):
             rate = share.get(f"{name}_to_floor_{mode}")
-            if rate is None and name == "processor_before":
+            if rate is None and share.get(f"{name}_cpu_to_floor_{mode}") is None:
                 continue
             parts.append(
                 f"{name.replace('_', ' ')}/floor, {mode.replace('_', '-')}: records/s "
@@ -532,7 +532,7 @@ def _ratios_line(results: Results) -> str:
             )
     parts.append(f"2 workers/1 worker {shown('two_workers_to_one')}")
     parts.append(f"exactly-once/at-least-once {shown('exactly_once_to_at_least_once')}")
-    return "ratios: " + "; ".join(parts)
+    return parts
 
 
 def mix_line(results: Results) -> str | None:
@@ -589,7 +589,9 @@ def table(results: Results) -> str:
             *(c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=False)),
         ]
         lines.append("  ".join(cells).rstrip())
-    lines.extend(["", *_extra_lines(results), _ratios_line(results), "", "targets:"])
+    lines.extend(["", *_extra_lines(results), "ratios:"])
+    lines.extend(f"  {part}" for part in _ratios(results))
+    lines.extend(["", "targets:"])
     for target in targets(results):
         note = f" ({target.note})" if target.note else ""
         lines.append(f"  [{target.status:^12}] {target.name}: {target.value}{note}")
@@ -608,7 +610,8 @@ def markdown(results: Results) -> str:
         "| " + " | ".join(row + [""] * (len(HEADERS) - len(row))) + " |" for row in rows(results)
     )
     lines.extend(["", *(f"{line}\n" for line in _extra_lines(results))])
-    lines.extend([_ratios_line(results), "", "| target | measured | |", "|---|---:|---|"])
+    lines.extend(["Ratios:", "", *(f"- {part}" for part in _ratios(results))])
+    lines.extend(["", "| target | measured | |", "|---|---:|---|"])
     for target in targets(results):
         note = f" ({target.note})" if target.note else ""
         lines.append(f"| {target.name} | {target.value} | {target.status}{note} |")
