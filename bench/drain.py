@@ -36,7 +36,7 @@ from bench import broker, floor, rawmix, services
 from bench.context import Run, say
 from fleetwire.topics import TopicNames
 from localkafka.ports import free_port
-from processors.registry import NORMALIZERS
+from providers.registry import installed
 from schemas.catalog import DOMAINS
 
 POLL_S = 0.1
@@ -55,7 +55,7 @@ class Backlog:
 def mix_period(run: Run) -> list[rawmix.Sample]:
     providers = [
         p
-        for p in NORMALIZERS
+        for p in installed().normalizers
         if not run.options.drain_providers or p in run.options.drain_providers
     ]
     return rawmix.cycle(rawmix.samples(run.sources, providers))

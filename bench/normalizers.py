@@ -16,14 +16,14 @@ from typing import Any
 
 from bench import normcost, rawmix, services
 from bench.context import Run, say
-from processors.registry import NORMALIZERS
+from providers.registry import installed
 
 SCRIPT = Path(normcost.__file__)
 TIMEOUT_S = 300
 
 
 def cost_request(run: Run) -> str:
-    by_provider = rawmix.samples(run.sources, list(NORMALIZERS))
+    by_provider = rawmix.samples(run.sources, list(installed().normalizers))
     shaped = {
         provider: [
             (value, headers)

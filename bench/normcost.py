@@ -63,18 +63,31 @@ def _measure(normalize: Any, records: Sequence[Any], seconds: float) -> tuple[fl
             return 1e6 * spent / (passes * len(records)), rejected
 
 
-def main() -> None:
-    from processors.record import RawRecord  # noqa: PLC0415 - whose: PYTHONPATH decides
-    from processors.registry import NORMALIZERS  # noqa: PLC0415
+def _registry() -> tuple[dict[str, Any], Any]:
+    """The normalizers and the raw-record envelope of whichever tree PYTHONPATH names: the
+    provider registry, or the lists that came before it (an earlier commit)."""
+    # Imported here, not at the top: PYTHONPATH decides whose they are.
+    try:
+        from fleetwire.envelope import RawRecord  # noqa: PLC0415
+        from providers.registry import installed  # noqa: PLC0415
+    except ImportError:
+        from processors.record import RawRecord  # type: ignore[import-not-found,no-redef]  # noqa: PLC0415
+        from processors.registry import NORMALIZERS  # type: ignore[import-not-found]  # noqa: PLC0415
 
+        return dict(NORMALIZERS), RawRecord
+    return dict(installed().normalizers), RawRecord
+
+
+def main() -> None:
+    normalizers, raw_record = _registry()
     asked = json.load(sys.stdin)
     found: dict[str, Any] = {}
     for provider, samples in sorted(asked["providers"].items()):
-        normalize = NORMALIZERS.get(provider)
+        normalize = normalizers.get(provider)
         if normalize is None or not samples:
             continue
         records = [
-            RawRecord.from_kafka(
+            raw_record.from_kafka(
                 provider,
                 b"key",
                 s["body"].encode("latin-1"),

@@ -1,9 +1,10 @@
 """The drain's raw records: every provider's test samples, in proportion, as the ingress
 would have written them.
 
-Providers come from the registry of normalizers; each provider's valid samples are
-signed by its source's verifier, as in the HTTP mix, so handshakes (Smartcar VERIFY) are
-left out and the headers a verifier keeps (its `delivery_headers`) are there. Providers
+Providers come from the registry of installed providers, each with its normalizer; each
+provider's valid samples are signed by its source's verifier, as in the HTTP mix, so
+handshakes (Smartcar VERIFY) are left out and the headers a verifier keeps (its
+`delivery_headers`) are there. Providers
 weigh the same whatever their number of samples: round-robin over providers, each
 cycling through its own samples. Every record gets a key of its own, so the processor's
 de-duplication window never drops one.
@@ -23,11 +24,10 @@ from multidict import CIMultiDict
 
 from bench.broker import Record, record_bytes
 from bench.mix import SAMPLES, sample_bodies, sign
+from fleetwire.envelope import RawRecord
 from ingress import trace
-from ingress.registry import verifier_for
 from ingress.sources import Source
-from processors.record import RawRecord
-from processors.registry import NORMALIZERS
+from providers.registry import installed
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def samples(
         bodies = sample_bodies(provider, samples_dir)
         if source is None or not bodies:
             continue
-        verifier = verifier_for(source)
+        verifier = installed().verifier(source)
         kept = []
         for path, body in zip(_names(provider, samples_dir), bodies, strict=True):
             signed = sign(verifier, body, now)
@@ -107,7 +107,7 @@ def raw_records(
 def events_of(sample: Sample) -> int | None:
     """The canonical events the processor's normalizer makes of a sample; None if it
     rejects it (the processor would write a dead letter)."""
-    normalize = NORMALIZERS[sample.provider]
+    normalize = installed().normalizers[sample.provider]
     headers = [("fleetwire-provider", sample.provider.encode()), *sample.headers]
     headers.append(("fleetwire-source", sample.source.encode()))
     record = RawRecord.from_kafka(sample.provider, b"key", sample.body, headers)

@@ -12,9 +12,8 @@ from multidict import CIMultiDict
 
 from bench import rawmix
 from bench.mix import SAMPLES, sample_bodies, write_sources
-from ingress.registry import verifier_for
 from ingress.sources import Source
-from processors.registry import NORMALIZERS
+from tests.support.providers import NORMALIZERS, verifier_for
 
 
 @pytest.fixture(scope="module")
