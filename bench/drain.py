@@ -285,6 +285,28 @@ def median_round(rounds: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return middle
 
 
+def round_fractions(
+    processor_rounds: Sequence[Mapping[str, Any]], floor_rounds: Sequence[Mapping[str, Any]]
+) -> list[dict[str, float | None]]:
+    """Each round's processor over the floor of the same round: records/s and CPU per record.
+
+    Pairs share their minutes of a shared machine, so their ratio moves less than either.
+    """
+
+    def share(mine: Any, floors: Any) -> float | None:
+        return round(mine / floors, 3) if mine and floors else None
+
+    return [
+        {
+            "records_per_s": share(p.get("events_per_s"), f.get("events_per_s")),
+            "cpu_per_record": share(
+                p.get("processor_cpu_us_per_event"), f.get("processor_cpu_us_per_event")
+            ),
+        }
+        for p, f in zip(processor_rounds, floor_rounds, strict=True)
+    ]
+
+
 def drain(run: Run, tree: Path | None = None) -> dict[str, Any]:
     """Every round: per mode, the processor (and the one of `tree`), then the floor."""
     period = mix_period(run)
@@ -318,8 +340,10 @@ def drain(run: Run, tree: Path | None = None) -> dict[str, Any]:
     phases: dict[str, Any] = {"drain_mix": described}
     for mode, by_what in found.items():
         key = mode.replace("-", "_")
-        phases[f"drain_{key}"] = median_round(by_what["processor"])
-        phases[f"floor_{key}"] = median_round(by_what["floor"])
-        if tree is not None:
-            phases[f"drain_before_{key}"] = median_round(by_what["processor_before"])
+        floors = by_what["floor"]
+        phases[f"floor_{key}"] = median_round(floors)
+        for name, who in (("drain", "processor"), ("drain_before", "processor_before")):
+            if by_what.get(who):
+                phases[f"{name}_{key}"] = median_round(by_what[who])
+                phases[f"{name}_{key}"]["floor_fractions"] = round_fractions(by_what[who], floors)
     return phases

@@ -3,6 +3,7 @@ for the README. Pure functions of the results document that `bench` writes as JS
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -132,11 +133,13 @@ def derived(results: Results) -> dict[str, float | None]:
         for who in ("drain", "drain_before"):
             figures = _get(results, f"{who}_{mode}")
             name = "processor" if who == "drain" else "processor_before"
+            paired = _paired(figures, "records_per_s")
             found[f"{name}_to_floor_{mode}"] = rounded(
-                ratio(_drain_rate(figures), _drain_rate(floor))
+                paired if paired is not None else ratio(_drain_rate(figures), _drain_rate(floor))
             )
+            paired = _paired(figures, "cpu_per_record")
             found[f"{name}_cpu_to_floor_{mode}"] = rounded(
-                ratio(_drain_cpu(figures), _drain_cpu(floor))
+                paired if paired is not None else ratio(_drain_cpu(figures), _drain_cpu(floor))
             )
     found["exactly_once_to_at_least_once"] = rounded(
         ratio(
@@ -145,6 +148,22 @@ def derived(results: Results) -> dict[str, float | None]:
         )
     )
     return found
+
+
+def _each_round(figures: Mapping[str, Any] | None, key: str) -> str:
+    """Every round's fraction of its floor, when there were several."""
+    rounds = [] if figures is None else figures.get("floor_fractions", [])
+    if len(rounds) < 2:
+        return ""
+    return " [" + " ".join(_n(r.get(key), 2) for r in rounds) + "]"
+
+
+def _paired(figures: Mapping[str, Any] | None, key: str) -> float | None:
+    """The median over rounds of a processor's fraction of the floor of the same round."""
+    if figures is None or "error" in figures:
+        return None
+    found = [f[key] for f in figures.get("floor_fractions", []) if f.get(key) is not None]
+    return statistics.median(found) if found else None
 
 
 def _judge(ok: bool | None) -> str:
@@ -525,10 +544,12 @@ def _ratios(results: Results) -> list[str]:
             rate = share.get(f"{name}_to_floor_{mode}")
             if rate is None and share.get(f"{name}_cpu_to_floor_{mode}") is None:
                 continue
+            figures = _get(results, f"{'drain' if name == 'processor' else 'drain_before'}_{mode}")
             parts.append(
                 f"{name.replace('_', ' ')}/floor, {mode.replace('_', '-')}: records/s "
-                f"{shown(f'{name}_to_floor_{mode}')}, CPU per record "
-                f"{shown(f'{name}_cpu_to_floor_{mode}')}x"
+                f"{shown(f'{name}_to_floor_{mode}')}{_each_round(figures, 'records_per_s')}, "
+                f"CPU per record {shown(f'{name}_cpu_to_floor_{mode}')}x"
+                f"{_each_round(figures, 'cpu_per_record')}"
             )
     parts.append(f"2 workers/1 worker {shown('two_workers_to_one')}")
     parts.append(f"exactly-once/at-least-once {shown('exactly_once_to_at_least_once')}")

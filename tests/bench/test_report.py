@@ -8,7 +8,7 @@ import pytest
 
 from bench import report
 from bench.drain import figures as drain_figures
-from bench.drain import median_round
+from bench.drain import median_round, round_fractions
 from bench.endtoend import _figures as e2e_figures
 from bench.sender import Sent
 
@@ -314,3 +314,33 @@ def test_the_median_round_of_a_drain_keeps_every_round_and_the_median_cpu() -> N
     assert found["cpu_us_per_event_median"] == 30.0
     assert [r["events_per_s"] for r in found["rounds"]] == [30_000.0, 20_000.0, 25_000.0]
     assert "[30,000 20,000 25,000]" in report.table(results(floor_exactly_once=found))
+
+
+def test_the_fraction_of_the_floor_pairs_each_round_with_the_floor_of_that_round() -> None:
+    processor = [
+        {"events_per_s": 5_000.0, "processor_cpu_us_per_event": 60.0},
+        {"events_per_s": 6_000.0, "processor_cpu_us_per_event": 50.0},
+    ]
+    floors = [
+        {"events_per_s": 10_000.0, "processor_cpu_us_per_event": 20.0},
+        {"events_per_s": 24_000.0, "processor_cpu_us_per_event": 20.0},
+    ]
+    fractions = round_fractions(processor, floors)
+    assert fractions == [
+        {"records_per_s": 0.5, "cpu_per_record": 3.0},
+        {"records_per_s": 0.25, "cpu_per_record": 2.5},
+    ]
+    found = results(
+        drain_exactly_once={**median_round(processor), "floor_fractions": fractions},
+        floor_exactly_once=median_round(floors),
+    )
+    derived = report.derived(found)
+    # the median of the pairs, not the median processor over the median floor (0.5)
+    assert derived["processor_to_floor_exactly_once"] == pytest.approx(0.375)
+    assert derived["processor_cpu_to_floor_exactly_once"] == pytest.approx(2.75)
+    assert "records/s 0.38 [0.50 0.25], CPU per record 2.75x [3.00 2.50]" in report.table(found)
+
+
+def test_a_round_without_a_rate_has_no_fraction() -> None:
+    fractions = round_fractions([{"events_per_s": 0.0}], [{"events_per_s": 9_000.0}])
+    assert fractions == [{"records_per_s": None, "cpu_per_record": None}]
