@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from schemas.catalog import DOMAINS
 
 POLL_S = 0.1
 MODES = ("at-least-once", "exactly-once")
+MAX_EVENTS_PER_RECORD = 4  # more than any sample makes; counting stops when the topics are idle
 Samples = list[tuple[float, int, float]]  # seconds since start, committed, CPU seconds
 
 
@@ -70,7 +71,7 @@ def preload(
     topics = TopicNames(prefix)
     volume = rawmix.Volume()
 
-    def counted() -> Any:
+    def counted() -> Iterator[tuple[str, broker.Record]]:
         nonlocal volume
         for topic, record in rawmix.raw_records(
             period, run.run_id, count or run.options.drain_records, topics.raw
@@ -117,7 +118,9 @@ def processor(
     topics = TopicNames(backlog.prefix)
     canonical = [topics.canonical(domain) for domain in DOMAINS]
     dead = [topics.dead_letter(p) for p in backlog.providers]
-    readable, end_total, out_bytes = uvloop.run(_count(run, canonical, backlog.volume.records * 4))
+    # a record may become several events: read until the topics go quiet
+    most = backlog.volume.records * MAX_EVENTS_PER_RECORD
+    readable, end_total, out_bytes = uvloop.run(_count(run, canonical, most))
     dead_letters, _, _ = uvloop.run(_count(run, dead, backlog.volume.records))
     result = figures(progress, backlog.volume.records)
     result.update(

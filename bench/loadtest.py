@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import statistics
 import subprocess
+import sysconfig
 import time
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
@@ -125,6 +126,7 @@ def start_peer(run: Run, prefix: str) -> tuple[services.Service, str]:
         "bench.peer",
         *("--sources", str(run.sources_path), "--port", str(port)),
         *("--bootstrap", run.bootstrap, "--prefix", prefix),
+        *("--app-site", sysconfig.get_paths()["purelib"]),
     ]
     env = {"PYTHONPATH": str(services.ROOT)}
     service = services.Service("peer", args, env, run.file("peer.log"))
@@ -207,9 +209,53 @@ def _takes_part(server: str, body: str) -> bool:
     return not (server in MIX_ONLY and body != MIX) and not (server in SIZED_ONLY and body == MIX)
 
 
+Servers = dict[str, tuple[services.Service, str]]
+
+
+def _start_peers(run: Run, servers: Servers, result: dict[str, Any]) -> None:
+    """The FastAPI peer (with the mix) and the compiled receiver (with the sized bodies);
+    either one that cannot start is left out, and the result says why."""
+    if run.options.peer and MIX in run.options.bodies:
+        peer = run.prefix("peer")
+        uvloop.run(broker.create_topics(run.bootstrap, peer))
+        try:
+            servers["peer"] = start_peer(run, peer)
+        except RuntimeError as exc:  # a peer is a comparison, not what is measured
+            say(f"peer: left out, it did not start: {str(exc)[:800]}")
+            result["peer_skipped"] = str(exc)[:300]
+    if run.options.compiled and any(b != MIX for b in run.options.bodies):
+        started = _start_compiled(run)
+        if started is None:
+            result["compiled_skipped"] = "Go or its modules unavailable (see the log)"
+        else:
+            servers["compiled"] = started
+
+
+def _rounds(run: Run, servers: Servers) -> dict[tuple[str, int], dict[str, dict[str, Any]]]:
+    """Every server that takes part, per body and regime, each round in turn; the medians."""
+    rounds: dict[tuple[str, int], dict[str, list[dict[str, Any]]]] = {
+        (b, c): {name: [] for name in servers if _takes_part(name, b)}
+        for b in run.options.bodies
+        for c in run.options.regimes
+    }
+    for number in range(1, run.options.rounds + 1):
+        for (body, connections), by_server in rounds.items():
+            for name, found in by_server.items():
+                service, url = servers[name]
+                tag = "" if body == MIX else f"-{body}"
+                label = f"{name}{tag}-c{connections}-r{number}"
+                figures = measure(run, service, url, label, connections=connections, body=body)
+                figures["load_average"] = _load_average()
+                found.append(figures)
+    return {
+        key: {name: _median(found) for name, found in by_server.items()}
+        for key, by_server in rounds.items()
+    }
+
+
 def http(run: Run) -> dict[str, Any]:
     """The ceiling, the ingress and the peers, for each body and regime, every round."""
-    servers: dict[str, tuple[services.Service, str]] = {}
+    servers: Servers = {}
     stack = ExitStack()
     result: dict[str, Any] = {"rounds": run.options.rounds}
     try:
@@ -224,35 +270,8 @@ def http(run: Run) -> dict[str, Any]:
             before = run.prefix("ingress-before")
             uvloop.run(broker.create_topics(run.bootstrap, before))
             servers["ingress_before"] = start_ingress(run, before, 1, "ingress-before", tree)
-        if run.options.peer and MIX in run.options.bodies:
-            peer = run.prefix("peer")
-            uvloop.run(broker.create_topics(run.bootstrap, peer))
-            servers["peer"] = start_peer(run, peer)
-        sized = [b for b in run.options.bodies if b != MIX]
-        if run.options.compiled and sized:
-            started = _start_compiled(run)
-            if started is None:
-                result["compiled_skipped"] = "Go or its modules unavailable (see the log)"
-            else:
-                servers["compiled"] = started
-        rounds: dict[tuple[str, int], dict[str, list[dict[str, Any]]]] = {
-            (b, c): {name: [] for name in servers if _takes_part(name, b)}
-            for b in run.options.bodies
-            for c in run.options.regimes
-        }
-        for number in range(1, run.options.rounds + 1):
-            for (body, connections), by_server in rounds.items():
-                for name, found in by_server.items():
-                    service, url = servers[name]
-                    tag = "" if body == MIX else f"-{body}"
-                    label = f"{name}{tag}-c{connections}-r{number}"
-                    figures = measure(run, service, url, label, connections=connections, body=body)
-                    figures["load_average"] = _load_average()
-                    found.append(figures)
-        medians = {
-            key: {name: _median(found) for name, found in by_server.items()}
-            for key, by_server in rounds.items()
-        }
+        _start_peers(run, servers, result)
+        medians = _rounds(run, servers)
         if MIX in run.options.bodies:
             result["regimes"] = {str(c): found for (b, c), found in medians.items() if b == MIX}
         result["bodies"] = {
@@ -260,7 +279,8 @@ def http(run: Run) -> dict[str, Any]:
                 "bytes": len(mix.BODIES[body]()),
                 "regimes": {str(c): found for (b, c), found in medians.items() if b == body},
             }
-            for body in sized
+            for body in run.options.bodies
+            if body != MIX
         }
         busiest = result.get("regimes", {}).get(str(max(run.options.regimes)), {}).get("ingress")
         if busiest is not None and busiest["rps"] > 0:
