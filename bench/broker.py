@@ -93,11 +93,13 @@ async def create_topics(bootstrap: str, prefix: str) -> None:
     await ensure_topics(connection(bootstrap), pipeline_topics(Settings(topic_prefix=prefix)))
 
 
-async def create_canonical_like(bootstrap: str, prefix: str, name: str) -> None:
-    """One more topic, `name`, shaped as the canonical topics of `prefix` are."""
+async def create_canonical_like(bootstrap: str, prefix: str, name: str) -> int:
+    """One more topic, `name`, shaped as the canonical topics of `prefix` are; its
+    partition count."""
     layout = provision.layout(Settings(topic_prefix=prefix))
     spec = layout.spec(name, layout.canonical_partitions, layout.canonical_retention_hours)
     await ensure_topics(connection(bootstrap), [spec])
+    return spec.partitions
 
 
 async def delete_topics(bootstrap: str, prefix: str) -> int:

@@ -152,10 +152,11 @@ def run_floor(run: Run, backlog: Backlog, mode: str, factor: float, name: str) -
     """The floor over the same raw records, in its own group, to its own topic."""
     group = f"{run.prefix('floor')}.{name}"
     out = f"{backlog.prefix}.{name}"
-    uvloop.run(broker.create_canonical_like(run.bootstrap, backlog.prefix, out))
+    partitions = uvloop.run(broker.create_canonical_like(run.bootstrap, backlog.prefix, out))
     args = [
         *("--bootstrap", run.bootstrap, "--group", group, "--topics", ",".join(backlog.raw_topics)),
-        *("--out", out, "--mode", mode, "--factor", f"{factor:.4f}"),
+        *("--out", out, "--out-partitions", str(partitions)),
+        *("--mode", mode, "--factor", f"{factor:.4f}"),
     ]
     service = services.python_module(name, "bench.floor", args, {}, run.file(f"{name}.log"))
     try:

@@ -14,7 +14,8 @@ beyond appending it to a record batch.
 A record goes to the output partition numbered like its raw partition (modulo the count),
 so no partitioner runs. The benchmark measures this process's own CPU time from /proc.
 
-    python -m bench.floor --group G --topics RAW,... --out TOPIC --mode exactly-once --factor F
+    python -m bench.floor --bootstrap HOST:PORT --group G --topics RAW,... --out TOPIC
+                          --out-partitions N --mode exactly-once --factor F
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ class Floor(ConsumerRebalanceListener):  # type: ignore[misc]
         self._topics: Sequence[str] = args.topics.split(",")
         self._producers: dict[TopicPartition, AIOKafkaProducer] = {}
         self._shared: AIOKafkaProducer | None = None
-        self._partitions = 0
+        self._partitions: int = args.out_partitions
 
     async def on_partitions_revoked(self, revoked: Sequence[TopicPartition]) -> None:
         for tp in revoked:
@@ -133,12 +134,6 @@ class Floor(ConsumerRebalanceListener):  # type: ignore[misc]
         if not self._transactional:
             self._shared = durable_producer(self._connection, linger_ms=LINGER_MS)
             await self._shared.start()
-        probe = self._shared or durable_producer(self._connection)
-        if probe is not self._shared:
-            await probe.start()
-        self._partitions = len(await probe.partitions_for(self._out))
-        if probe is not self._shared:
-            await probe.stop()
         self._consumer.subscribe(list(self._topics), listener=self)
         try:
             while not stop.is_set():
@@ -183,6 +178,7 @@ def main() -> None:
     parser.add_argument("--group", required=True)
     parser.add_argument("--topics", required=True, help="comma-separated raw topics")
     parser.add_argument("--out", required=True, help="the topic written to")
+    parser.add_argument("--out-partitions", type=int, required=True, help="its partition count")
     parser.add_argument("--mode", choices=("exactly-once", "at-least-once"), required=True)
     parser.add_argument("--factor", type=float, default=1.0, help="value length multiplier")
     logging.basicConfig(level=logging.WARNING)
