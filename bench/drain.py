@@ -41,6 +41,7 @@ from schemas.catalog import DOMAINS
 
 POLL_S = 0.1
 MODES = ("at-least-once", "exactly-once")
+MIN_RATE = 1000.0  # records/s below which a drain is given up
 MAX_EVENTS_PER_RECORD = 4  # more than any sample makes; counting stops when the topics are idle
 Samples = list[tuple[float, int, float]]  # seconds since start, committed, CPU seconds
 
@@ -207,14 +208,15 @@ async def watch(
     `also(seconds, committed)` is called at every sample, for phases that act mid-drain.
     """
     spawned = service.started
-    deadline = time.monotonic() + run.options.drain_timeout_s
+    # a long backlog gets longer: at least MIN_RATE records/s on a busy machine
+    waited = max(run.options.drain_timeout_s, expect / MIN_RATE)
+    deadline = time.monotonic() + waited
     samples: Samples = []
     async with broker.Offsets(run.bootstrap) as offsets:
         committed = 0
         group: str | None = None
         while committed < expect:
             if time.monotonic() > deadline:
-                waited = run.options.drain_timeout_s
                 say(f"{service.name}: gave up after {waited:.0f}s at {committed:,} of {expect:,}")
                 break
             if service.process.poll() is not None:
