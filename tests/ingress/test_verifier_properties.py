@@ -35,6 +35,8 @@ SOURCES = {
     "telematica": Source(name="telematica", provider="telematica", secrets=(Secret(WHSEC),)),
     "zubie": Source(name="zubie", provider="zubie", secrets=(Secret("s"),)),
     "smartcar": Source(name="smartcar", provider="smartcar", secrets=(Secret("s"),)),
+    "motive": Source(name="motive", provider="motive", secrets=(Secret("s"),)),
+    "enode": Source(name="enode", provider="enode", secrets=(Secret("s"),)),
 }
 header_values = st.one_of(
     st.text(max_size=80),

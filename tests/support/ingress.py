@@ -25,6 +25,9 @@ AUTH_HEADER_NAMES = (
     "webhook-signature",
     "Zubie-Signature",
     "SC-Signature",
+    "X-KT-Webhook-Signature",
+    "x-enode-signature",
+    "x-enode-delivery",
     "Content-Type",
     "Content-Encoding",
 )
