@@ -52,6 +52,7 @@ class Backlog:
     raw_topics: list[str]
     volume: rawmix.Volume
     providers: list[str]
+    expected_events: int  # what the normalizers make of these records
 
 
 def mix_period(run: Run) -> list[rawmix.Sample]:
@@ -87,7 +88,8 @@ def preload(
         f"{label}: preloaded {volume.records:,} raw records "
         f"({volume.total_bytes / 1e6:.1f} MB) in {time.monotonic() - started:.1f}s"
     )
-    return Backlog(prefix, [topics.raw(p) for p in providers], volume, providers)
+    expected = rawmix.describe(period, volume.records, rawmix.events_of)["events"]
+    return Backlog(prefix, [topics.raw(p) for p in providers], volume, providers, expected)
 
 
 def processor(
@@ -130,6 +132,7 @@ def processor(
             "records": backlog.volume.records,
             "raw_bytes": backlog.volume.total_bytes,
             "canonical_readable": readable,
+            "canonical_expected": backlog.expected_events,
             "canonical_end_offsets": end_total,
             "canonical_bytes": out_bytes,
             "dead_letters": dead_letters,

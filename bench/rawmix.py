@@ -1,8 +1,9 @@
 """The drain's raw records: every provider's test samples, in proportion, as the ingress
 would have written them.
 
-Providers come from the registry of installed providers, each with its normalizer; each
-provider's valid samples are signed by its source's verifier, as in the HTTP mix, so
+Providers come from the registry of installed providers, each with its normalizer, that
+receive webhooks (a source in the benchmark's sources): each provider's valid samples
+are signed by its source's verifier, as in the HTTP mix, so
 handshakes (Smartcar VERIFY) are left out and the headers a verifier keeps (its
 `delivery_headers`) are there. Providers
 weigh the same whatever their number of samples: round-robin over providers, each
@@ -25,6 +26,7 @@ from multidict import CIMultiDict
 from bench.broker import Record, record_bytes
 from bench.mix import SAMPLES, sample_bodies, sign
 from fleetwire.envelope import RawRecord
+from fleetwire.errors import Ping
 from ingress import trace
 from ingress.sources import Source
 from providers.registry import installed
@@ -105,14 +107,16 @@ def raw_records(
 
 
 def events_of(sample: Sample) -> int | None:
-    """The canonical events the processor's normalizer makes of a sample; None if it
-    rejects it (the processor would write a dead letter)."""
+    """The canonical events the processor's normalizer makes of a sample: none for a ping
+    (a test delivery, counted and dropped), None if it rejects it (a dead letter)."""
     normalize = installed().normalizers[sample.provider]
     headers = [("fleetwire-provider", sample.provider.encode()), *sample.headers]
     headers.append(("fleetwire-source", sample.source.encode()))
     record = RawRecord.from_kafka(sample.provider, b"key", sample.body, headers)
     try:
         return len(normalize(record))
+    except Ping:
+        return 0
     except Exception:  # whatever the normalizer rejects becomes a dead letter
         return None
 
@@ -171,6 +175,7 @@ def describe(
     events = sum(e["events"] for e in providers.values())
     return {
         "records": total,
+        "events": events,
         "avg_body_bytes": round(body / total, 1) if total else 0.0,
         "events_per_record": round(events / total, 3) if total else 0.0,
         "providers": shown,

@@ -399,15 +399,16 @@ def _http_row(label: str, phase: Mapping[str, Any] | None) -> list[str] | None:
 
 
 def _drain_row(label: str, phase: Mapping[str, Any] | None) -> list[str] | None:
-    """Raw records in per second (the floor's unit too); errors: records never canonical
-    (the readable events fewer than the records) plus dead letters."""
+    """Raw records in per second (the floor's unit too); errors: canonical events missing
+    (fewer readable than the normalizers make of the records) plus dead letters."""
     if phase is None:
         return None
     if "error" in phase:
         return _failed(label, phase)
     errors = None
     if "canonical_readable" in phase:
-        errors = max(0, phase["records"] - phase["canonical_readable"])
+        expected = phase.get("canonical_expected", phase["records"])
+        errors = max(0, expected - phase["canonical_readable"])
         errors += phase.get("dead_letters", 0)
     cpu = (phase.get("processor_cpu_percent"), _drain_cpu(phase), None)
     return _row(
