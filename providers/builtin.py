@@ -32,6 +32,7 @@ AZUGA = Provider(
         "driver.vehicle.unpaired": (("VEHICLE_PAIRING", "`action` `Unpair`"),),
     },
     test_credentials={"basic_auth": ("fleet:first-password", "fleet:second-password")},
+    body_signed=False,
     samples=_SAMPLES / "azuga",
     golden=_GOLDEN / "azuga",
 )
@@ -69,6 +70,7 @@ TELEMATICA = Provider(
     },
     # Telematica's events carry no time; the processors read the signed timestamp.
     sample_headers={"svix-timestamp": "1761896350"},
+    replay_window_s=5 * 60,
     test_credentials={
         "secrets": (
             "whsec_Zmlyc3QtdGVsZW1hdGljYS1zaWduaW5nLWtleQ==",
@@ -130,6 +132,11 @@ SMARTCAR = Provider(
         "vehicle.state.reported": ("VEHICLE_STATE",),
     },
     test_credentials={"secrets": ("smartcar-first-token", "smartcar-second-token")},
+    # A VERIFY is answered by the ingress; one that reaches the processors is no event.
+    rejected_samples={
+        "variant-verify-v4": "unsupported-event",
+        "variant-verify-v2-legacy": "unsupported-event",
+    },
     samples=_SAMPLES / "smartcar",
     golden=_GOLDEN / "smartcar",
 )
