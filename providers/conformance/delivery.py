@@ -29,6 +29,8 @@ TOPICS = TopicNames("conformance")
 MAX_BODY_BYTES = 1 << 20
 # How much later an untimed provider's retry comes (a timed one's: within its window).
 RETRY_AFTER_S = 60 * 60
+# What the ingress answers for other reasons: a refusal must not look like one of them.
+NOT_REFUSALS = frozenset({404, 405, 408, 413})
 
 Request = tuple[bytes, dict[str, str]]
 
@@ -87,6 +89,12 @@ async def _post(
 def ingress_refuses_with_its_status(provider: Provider) -> None:
     """A refused delivery is answered the provider's refusal status and nothing is written;
     the same delivery signed right is answered 200 and written once."""
+    expected = provider.refusal_status
+    if not 400 <= expected < 500 or expected in NOT_REFUSALS:
+        raise AssertionError(
+            f"{provider.name}: refusal status {expected}: a refusal is a 4xx that says "
+            "authentication failed (401, or 403 for a provider that retries 401)"
+        )
     [(_, current), *others] = rotated(provider)
     for body in bodies(provider, current):
         now = time.time()
@@ -103,7 +111,6 @@ def ingress_refuses_with_its_status(provider: Provider) -> None:
                 f"{provider.name}: a signed delivery got {statuses[0]} from the ingress "
                 f"and {len(records)} raw records; expected 200 and one"
             )
-        expected = provider.refusal_status
         for (what, _), status in zip(refused, statuses[1:], strict=True):
             if status != expected:
                 raise AssertionError(
