@@ -48,7 +48,10 @@ ZF_SCALAR = Provider(
         "device.pairing_failed": (("unit.paired", "`status` `failed`, one event per batch item"),),
         "device.unpaired": (("unit.unpaired", "one event per batch item"),),
     },
-    test_credentials={"secrets": ("zf-first-secret", "zf-second-secret")},
+    test_credentials={
+        "secrets": ("zf-first-secret", "zf-second-secret"),
+        "authorization": ("Bearer zf-portal-value",),
+    },
     samples=_SAMPLES / "zf-scalar",
     golden=_GOLDEN / "zf-scalar",
 )

@@ -81,10 +81,11 @@ def check_event(provider: Provider, event: Event, *, reviewed: bool = True) -> N
     anything, a date among them.
     """
     where = f"{provider.name}: {event.get('type')} event {event.get('id')}"
+    # Reading back last: the others name the field at fault more precisely.
     checks = (
-        (_reads_back, _location, _times, _names, _subject)
+        (_times, _location, _names, _subject, _reads_back)
         if reviewed
-        else (_reads_back, _times, _subject)
+        else (_times, _subject, _reads_back)
     )
     for check in checks:
         try:
@@ -113,11 +114,11 @@ def _reads_back(provider: Provider, event: Event) -> None:
 
 
 def _location(provider: Provider, event: Event) -> None:
-    location = event["data"].get("location")
-    here = None if location is None else (location["latitude"], location["longitude"])
     for path, key, _, _ in walk(event["data"], "data"):
         if key in SHORT_NAMES:
             raise AssertionError(f"{path}: say latitude / longitude")
+    location = event["data"].get("location")
+    here = None if location is None else (location["latitude"], location["longitude"])
     for path, position in positions(event):
         if path == "data.location" or position == (None, None):
             continue

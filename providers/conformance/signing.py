@@ -8,6 +8,7 @@ authenticated body is published whatever it holds).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import chain
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,6 +18,7 @@ from fleetwire.errors import AuthenticationError
 from ingress.verifier import Verifier
 from providers.conformance import golden
 from providers.conformance.sources import NotApplicable, full, rotated, verifier_class
+from providers.registry import installed
 from providers.spec import Provider
 
 # A fixed moment, so that a failure is the same on every run: 2025-10-31T07:39:10Z.
@@ -199,7 +201,9 @@ def only_ever_fails_authentication(provider: Provider, max_examples: int = 150) 
     """Whatever headers and body arrive, a verifier accepts, or raises AuthenticationError."""
     verifier = full(provider)
     signed = verifier.sign(NOT_JSON, NOW)
-    names = sorted({*signed, *provider.delivery_headers, *COMMON_HEADERS})
+    # Its own headers, and those of the other providers: a source may be sent anything.
+    others = [p.delivery_headers for p in installed() if p.name != provider.name]
+    names = sorted({*signed, *provider.delivery_headers, *COMMON_HEADERS, *chain(*others)})
     values = st.one_of(
         st.text(max_size=80),
         st.sampled_from(sorted(signed.values())),
