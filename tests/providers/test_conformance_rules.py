@@ -434,3 +434,21 @@ def test_a_retry_that_becomes_other_events_fails() -> None:
         lambda record, events: each(events, id=f"{record.key}-{record.received_at}"),
     )
     breaks(rules.RULES["retry_gets_the_same_raw_key_and_ids"], TELEMATICA, by_time, "other events")
+
+
+def test_no_process_imports_the_suite_or_its_test_dependencies() -> None:
+    import subprocess
+    import sys
+
+    program = (
+        "import sys, providers, providers.registry, providers.builtin, ingress.main, "
+        "processors.main, commands.cli\n"
+        "providers.registry.installed()\n"
+        "loaded = [m for m in sys.modules if m.startswith('providers.conformance') "
+        "or m.split('.')[0] in ('pytest', 'hypothesis', '_pytest')]\n"
+        "print(loaded)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
