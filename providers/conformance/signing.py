@@ -85,19 +85,18 @@ def refuses(
 def signs_and_verifies_with_every_secret(provider: Provider) -> None:
     """Each rotated credential signs; the source holding all of them verifies."""
     everyone = full(provider)
-    for what, alone in rotated(provider):
+    for held in rotated(provider):
         for body in bodies(provider, everyone):
-            signed = alone.sign(body, NOW)
-            accepts(
-                provider, alone, signed, body, now=NOW, what=f"signed with {what}, verified by it"
-            )
+            signed = held.verifier.sign(body, NOW)
+            what = f"signed with {held.what}"
+            accepts(provider, held.verifier, signed, body, now=NOW, what=f"{what}, verified by it")
             accepts(
                 provider,
                 everyone,
                 signed,
                 body,
                 now=NOW,
-                what=f"signed with {what}, verified by the source holding every credential",
+                what=f"{what}, verified by the source holding every credential",
             )
     _signs_any_body(provider, everyone)
 
@@ -127,20 +126,19 @@ def refuses_a_tampered_body(provider: Provider) -> None:
 def refuses_a_wrong_secret(provider: Provider) -> None:
     """What one rotated credential signed, a source holding only another refuses."""
     verifier_class(provider)
-    alone = rotated(provider)
+    held = rotated(provider)
     for body in bodies(provider, full(provider)):
-        for signer_what, signer in alone:
-            signed = signer.sign(body, NOW)
-            for other_what, other in alone:
-                same_key = other_what.split("[")[0] == signer_what.split("[")[0]
-                if same_key and other_what != signer_what:
+        for signer in held:
+            signed = signer.verifier.sign(body, NOW)
+            for other in held:
+                if other.key == signer.key and other.index != signer.index:
                     refuses(
                         provider,
-                        other,
+                        other.verifier,
                         signed,
                         body,
                         now=NOW,
-                        what=f"signed with {signer_what}, verified by one holding {other_what}",
+                        what=f"signed with {signer.what}, verified by one holding {other.what}",
                     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from typing import Any
 
 from fleetwire.secret import Secret
 from ingress.sources import Source
@@ -37,7 +38,7 @@ def verifier_class(provider: Provider) -> type[Verifier]:
 
 def source(provider: Provider, credentials: Mapping[str, tuple[str, ...]]) -> Source:
     """The source of `provider` configured with `credentials`."""
-    given: dict[str, object] = {}
+    given: dict[str, Any] = {}
     for key, values in credentials.items():
         if key not in _DEFAULTS:
             raise AssertionError(
@@ -48,7 +49,8 @@ def source(provider: Provider, credentials: Mapping[str, tuple[str, ...]]) -> So
             given[key] = tuple(Secret(value) for value in values)
         else:
             given[key] = values[0]
-    return Source(name=f"conformance-{provider.name}", provider=provider.name, **given)  # type: ignore[arg-type]
+    bare = Source(name=f"conformance-{provider.name}", provider=provider.name)
+    return dataclasses.replace(bare, **given)
 
 
 def verifier(provider: Provider, credentials: Mapping[str, tuple[str, ...]]) -> Verifier:
@@ -60,16 +62,29 @@ def full(provider: Provider) -> Verifier:
     return verifier(provider, provider.test_credentials)
 
 
-def rotated(provider: Provider) -> list[tuple[str, Verifier]]:
-    """For each value of each rotated key, (what it is, the verifier holding it alone)."""
+@dataclasses.dataclass(frozen=True)
+class Held:
+    """One value of a rotated credential, and the verifier of a source holding it alone."""
+
+    key: str
+    index: int
+    verifier: Verifier
+
+    @property
+    def what(self) -> str:
+        return f"{self.key}[{self.index}]"
+
+
+def rotated(provider: Provider) -> list[Held]:
+    """For each value of each rotated key, the verifier of a source holding it alone."""
     verifier_class(provider)
     found = []
     for key, values in provider.test_credentials.items():
         if len(values) < 2 or not isinstance(_DEFAULTS.get(key), tuple):
             continue
-        for index in range(len(values)):
-            alone = {**provider.test_credentials, key: (values[index],)}
-            found.append((f"{key}[{index}]", verifier(provider, alone)))
+        for index, value in enumerate(values):
+            alone = {**provider.test_credentials, key: (value,)}
+            found.append(Held(key, index, verifier(provider, alone)))
     if not found:
         raise AssertionError(
             f"{provider.name}: test_credentials must hold a rotation: two or more values "
