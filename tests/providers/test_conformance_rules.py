@@ -61,7 +61,7 @@ def verifying(base: Provider, verifier: type[Verifier]) -> Provider:
 
 
 def each(events: CE, **changes: object) -> CE:
-    return [msgspec.structs.replace(event, **changes) for event in events]  # type: ignore[arg-type]
+    return [msgspec.structs.replace(event, **changes) for event in events]
 
 
 # The suite -------------------------------------------------------------------------
@@ -213,7 +213,7 @@ def test_a_time_that_is_not_utc_with_z_fails() -> None:
 def test_a_location_elsewhere_than_data_location_fails() -> None:
     def moved(_: RawRecord, events: CE) -> CE:
         return [
-            msgspec.structs.replace(e, data=msgspec.structs.replace(e.data, location=None))  # type: ignore[call-arg]
+            msgspec.structs.replace(e, data=msgspec.structs.replace(e.data, location=None))
             if e.type == "vehicle.battery.soc_reached"
             else e
             for e in events
