@@ -17,6 +17,7 @@ from fleetwire.topics import (
     declared_topics,
 )
 from ingress.registry import VERIFIERS
+from ingress.sources import PULL_PROVIDERS
 from processors.registry import NORMALIZERS
 from schemas.catalog import DOMAINS
 
@@ -40,8 +41,9 @@ def layout(settings: Settings) -> TopicLayout:
 
 
 def pipeline_topics(settings: Settings) -> list[TopicSpec]:
-    # The ingress writes a raw topic for every provider it authenticates, processed or not.
-    providers = set(VERIFIERS) | set(NORMALIZERS)
+    # The ingress (or the poller) writes a raw topic for every provider it takes in,
+    # processed or not.
+    providers = set(VERIFIERS) | set(NORMALIZERS) | PULL_PROVIDERS
     return declared_topics(TopicNames(settings.topic_prefix), providers, DOMAINS, layout(settings))
 
 
