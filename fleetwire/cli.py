@@ -19,6 +19,7 @@ from fleetwire.tools.acls import Authentication, Format, render
 from fleetwire.tools.send import send
 from fleetwire.tools.tail import tail
 from ingress.main import run_ingress
+from poll.main import run_poller
 from processors.dead_letter import Selection, as_utc
 from processors.main import run_processor
 from processors.replay import replay
@@ -40,6 +41,10 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         metavar="NAME",
         help="provider to process (repeatable; default: all)",
+    )
+    poll = commands.add_parser("poll", help="poll the pull sources (Geotab) into Kafka")
+    poll.add_argument(
+        "--source", action="append", metavar="NAME", help="only this source (repeatable)"
     )
     topics = commands.add_parser(
         "topics", help="create the topics the pipeline uses and apply their declared settings"
@@ -209,6 +214,7 @@ Command = Callable[[argparse.Namespace, Settings], int]
 COMMANDS: dict[str, Command] = {
     "ingress": lambda args, settings: run_ingress(settings),
     "process": lambda args, settings: run_processor(settings, args.provider),
+    "poll": lambda args, settings: run_poller(settings, args.source),
     "topics": lambda args, settings: _run(provision(settings, args.check)),
     "replay": _replay,
     "send": lambda args, settings: _run(send(settings, args.source, args.file, args.url)),
