@@ -37,6 +37,8 @@ DATABASE_ERROR = "DbUnavailableException"
 AUTHENTICATIONS_PER_MINUTE = 10  # Geotab's limit per user, failed attempts included
 DEFAULT_RETRY_AFTER_S = 5.0
 MAX_RATE_WAIT_S = 3600.0
+# Added to a wait for X-Rate-Limit-Reset: our clock and Geotab's are not the same clock.
+RESET_MARGIN_S = 0.1
 MAX_RESULTS = 50_000
 
 
@@ -232,7 +234,8 @@ class MyGeotabClient:
             return
         if reset.tzinfo is None:
             reset = reset.replace(tzinfo=UTC)
-        wait = min(MAX_RATE_WAIT_S, (reset - datetime.now(UTC)).total_seconds())
+        wait = (reset - datetime.now(UTC)).total_seconds() + RESET_MARGIN_S
+        wait = min(MAX_RATE_WAIT_S, wait)
         if wait > 0:
             self._not_before[limit_key] = self._clock() + wait
 
