@@ -193,7 +193,7 @@ class SourcePoller:
             raise
         cursor.committed(to_version)
         self._committed_at[feed] = time.monotonic()
-        self._metrics[feed].committed(len(records), newest_time(entities))
+        self._metrics[feed].committed(len(records), newest_time(feed, entities))
 
     def _healthy(self) -> None:
         if self._trouble is not None:

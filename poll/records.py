@@ -18,8 +18,13 @@ import orjson
 from poll import headers
 
 DEVICE = "Device"
-# The field that says when an entity happened, by preference (Trip: stop; exceptions: end).
-TIME_FIELDS = ("dateTime", "stop", "activeTo", "activeFrom", "start")
+# The fields that say when an entity of a type happened, by preference; `dateTime` for the
+# others. A Device's dates say when it is in service, not when something happened.
+TIME_FIELDS: dict[str, tuple[str, ...]] = {
+    DEVICE: (),
+    "Trip": ("stop", "start"),
+    "ExceptionEvent": ("activeTo", "activeFrom"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,18 +82,18 @@ def device_id(entity: dict[str, Any]) -> str | None:
     return found if isinstance(found, str) and found else None
 
 
-def newest_time(entities: Iterable[dict[str, Any]]) -> float | None:
+def newest_time(type_name: str, entities: Iterable[dict[str, Any]]) -> float | None:
     """When the newest of these entities happened (epoch seconds); None if none says."""
     newest = None
     for entity in entities:
-        moment = entity_time(entity)
+        moment = entity_time(type_name, entity)
         if moment is not None and (newest is None or moment > newest):
             newest = moment
     return newest
 
 
-def entity_time(entity: dict[str, Any]) -> float | None:
-    for name in TIME_FIELDS:
+def entity_time(type_name: str, entity: dict[str, Any]) -> float | None:
+    for name in TIME_FIELDS.get(type_name, ("dateTime",)):
         text = entity.get(name)
         if isinstance(text, str):
             try:
