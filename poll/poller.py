@@ -213,10 +213,8 @@ class SourcePoller:
         else:
             log.debug("source %s: still failing: %s", self.source.name, exc, extra=self._extra)
         self._trouble = kind
-        if not isinstance(exc, GeotabError):
-            metrics.ERRORS.labels(
-                self.source.name, "", kind if isinstance(kind, str) else "other"
-            ).inc()
+        metrics.ERRORS.labels(self.source.name, self._feed, kind).inc()
+        self._feed = ""
 
     def _fenced(self, exc: Fenced) -> None:
         self.fenced = True
