@@ -103,7 +103,7 @@ def _acls_parser(commands: Any) -> None:
         "acls",
         help="print each role's least-privilege Kafka ACLs for FLEETWIRE_TOPIC_PREFIX",
         description="Print the minimal Kafka ACLs of each role (ingress, processor, replay, "
-        "topics, consumer) for FLEETWIRE_TOPIC_PREFIX, as kafka-acls commands to run as a "
+        "topics, consumer, poller) for FLEETWIRE_TOPIC_PREFIX, as kafka-acls commands to run as a "
         "super-user, or as Strimzi KafkaUser resources. Changes nothing.",
     )
     acls.add_argument(
