@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 from prometheus_client import Counter, Gauge
@@ -35,12 +36,14 @@ NEWEST_ENTITY_AGE = Gauge(
 )
 LAST_SUCCESS = Gauge(
     "fleetwire_poll_last_success_timestamp_seconds",
-    "When a GetFeed of the feed last succeeded and its page was committed.",
+    "When a GetFeed of the feed last succeeded and its page was committed (until then: "
+    "when the poller started).",
     ["source", "feed"],
 )
 SINCE_SUCCESS = Gauge(
     "fleetwire_poll_since_last_success_seconds",
-    "Time since a GetFeed of the feed last succeeded and its page was committed.",
+    "Time since a GetFeed of the feed last succeeded and its page was committed (or since "
+    "the poller started).",
     ["source", "feed"],
 )
 SOURCE_UP = Gauge(
@@ -57,7 +60,9 @@ class FeedMetrics:
         self.source = source
         self.feed = feed
         self._newest: float | None = None
-        self._success: float | None = None
+        # A feed that never succeeds must look stalled too (FleetwirePollFeedStalled).
+        self._success = time.time()
+        LAST_SUCCESS.labels(source, feed).set(self._success)
         self.entities = ENTITIES.labels(source, feed)
         self._pages = {full: PAGES.labels(source, feed, full) for full in ("true", "false")}
         NEWEST_ENTITY_AGE.labels(source, feed).set_function(self._age)
@@ -82,4 +87,10 @@ class FeedMetrics:
         return NAN if self._newest is None else max(0.0, time.time() - self._newest)
 
     def _since(self) -> float:
-        return NAN if self._success is None else time.time() - self._success
+        return time.time() - self._success
+
+    def forget(self) -> None:
+        """Drop the feed's gauges: another poller polls it now, and says how it goes."""
+        for gauge in (NEWEST_ENTITY, NEWEST_ENTITY_AGE, LAST_SUCCESS, SINCE_SUCCESS):
+            with contextlib.suppress(KeyError):  # never set
+                gauge.remove(self.source, self.feed)

@@ -223,6 +223,8 @@ class SourcePoller:
             "source %s: %s; this poller stops polling it", self.source.name, exc, extra=self._extra
         )
         metrics.ERRORS.labels(self.source.name, "", "fenced").inc()
+        for feed_metrics in self._metrics.values():
+            feed_metrics.forget()
 
 
 def _kind(exc: BaseException) -> str:
