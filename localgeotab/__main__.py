@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
-from localgeotab.fleet import Fleet
+from localgeotab.fleet import DEFAULT_SPACING, START, Fleet
 from localgeotab.server import MyGeotab
 
 
@@ -32,7 +33,15 @@ def main() -> None:
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s localgeotab %(message)s")
-    fleet = Fleet(devices=args.devices, entities=args.entities, per_second=args.per_second or None)
+    live = args.per_second > 0
+    fleet = Fleet(
+        devices=args.devices,
+        entities=args.entities,
+        per_second=args.per_second if live else None,
+        # A live fleet's entities happen as they appear, so their age is real.
+        spacing=timedelta(seconds=1 / args.per_second) if live else DEFAULT_SPACING,
+        start=datetime.now(UTC) if live else START,
+    )
     web.run_app(MyGeotab(fleet).app(), host=args.host, port=args.port, access_log=None)
 
 

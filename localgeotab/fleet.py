@@ -16,6 +16,7 @@ from typing import Any
 
 FEEDS = ("Device", "LogRecord", "FaultData", "Trip", "ExceptionEvent")
 START = datetime(2026, 1, 5, 6, 0, tzinfo=UTC)
+DEFAULT_SPACING = timedelta(seconds=7)
 # Geotab's built-in rules the demo fleet breaks, and one rule of the customer's own.
 RULES = (
     "RuleHarshBrakingId",
@@ -67,13 +68,15 @@ class Fleet:
     """`devices` vehicles; each feed but Device holds `entities` (None: endless) entities.
 
     `per_second`: when set, a feed's entities appear at that rate from when the fleet was
-    made (a live feed); otherwise all of them exist from the start.
+    made (a live feed); otherwise all of them exist from the start. Entity `i` happened at
+    `start + i * spacing`.
     """
 
     devices: int = 3
     entities: int | None = 100
     per_second: float | None = None
-    spacing: timedelta = timedelta(seconds=7)
+    spacing: timedelta = DEFAULT_SPACING
+    start: datetime = START  # when entity 0 happened
     clock: Callable[[], float] = time.monotonic
     _born: float = field(init=False)
 
@@ -91,13 +94,13 @@ class Fleet:
         return grown if total is None else min(total, grown)
 
     def moment(self, index: int) -> datetime:
-        return START + index * self.spacing
+        return self.start + index * self.spacing
 
     def first_at_or_after(self, feed: str, moment: datetime) -> int:
         """The index of the feed's first entity at or after `moment` (Device: 0)."""
-        if feed == "Device" or moment <= START:
+        if feed == "Device" or moment <= self.start:
             return 0
-        return -(-(moment - START) // self.spacing)
+        return -(-(moment - self.start) // self.spacing)
 
     def entity(self, feed: str, index: int) -> dict[str, Any]:
         return BUILDERS[feed](self, index)
