@@ -1,6 +1,6 @@
 """`make bench`: every phase against a real broker, a table, and the figures as JSON.
 
-python -m bench [--quick] [--phases http,scaling,drain,e2e,trace] [--rounds N]
+python -m bench [--quick] [--phases http,scaling,drain,e2e,trace,poll] [--rounds N]
                 [--regimes 32,200] [--compare-with REF] [--no-peer] [--note TEXT]
 """
 
@@ -18,11 +18,29 @@ from typing import Any
 
 import uvloop
 
-from bench import broker, drain, endtoend, loadtest, machine, mix, report, tracecost, wrk
+from bench import (
+    broker,
+    drain,
+    endtoend,
+    loadtest,
+    machine,
+    mix,
+    pollfeed,
+    report,
+    tracecost,
+    wrk,
+)
 from bench.context import RESULTS, Options, Run, say
 
-PHASES = ("http", "scaling", "drain", "e2e", "trace")
-QUICK = Options(duration_s=5, warmup_s=2, drain_records=10_000, e2e_seconds=5, e2e_warmup_s=1)
+PHASES = ("http", "scaling", "drain", "e2e", "trace", "poll")
+QUICK = Options(
+    duration_s=5,
+    warmup_s=2,
+    drain_records=10_000,
+    e2e_seconds=5,
+    e2e_warmup_s=1,
+    poll_entities=10_000,
+)
 BUSY_LOAD_PER_CORE = 0.25
 
 
@@ -84,6 +102,7 @@ def _options(args: argparse.Namespace) -> Options:
         e2e_seconds=args.e2e_seconds or base.e2e_seconds,
         e2e_warmup_s=base.e2e_warmup_s,
         keep_topics=args.keep_topics,
+        poll_entities=base.poll_entities,
     )
 
 
@@ -138,6 +157,8 @@ def main() -> int:
         phases["e2e"] = attempt(run, "e2e", lambda: endtoend.endtoend(run))
     if "trace" in chosen:
         phases["trace"] = attempt(run, "trace", lambda: tracecost.tracecost(run))
+    if "poll" in chosen:
+        phases["poll"] = attempt(run, "poll", lambda: pollfeed.poll(run))
 
     if not options.keep_topics:
         deleted = uvloop.run(broker.delete_topics(run.bootstrap, f"bench{run.run_id}"))

@@ -300,6 +300,16 @@ def _drain_row(label: str, phase: Mapping[str, Any] | None) -> list[str] | None:
     return _row(label, f"{_n(phase['events_per_s'])} ev/s", None, missing, cpu)
 
 
+def _poll_row(label: str, phase: Mapping[str, Any] | None) -> list[str] | None:
+    if phase is None:
+        return None
+    if "error" in phase:
+        return _failed(label, phase)
+    missing = max(0, phase["entities"] - phase["raw_readable"])
+    cpu = (phase.get("poller_cpu_percent"), phase.get("poller_cpu_us_per_entity"), None)
+    return _row(label, f"{_n(phase['entities_per_s'])} ent/s", None, missing, cpu)
+
+
 def _e2e_row(label: str, phase: Mapping[str, Any] | None) -> list[str] | None:
     if phase is None:
         return None
@@ -354,6 +364,7 @@ def rows(results: Results) -> list[list[str]]:
         (_drain_row, "processor, at-least-once", phases.get("drain_at_least_once")),
         (_drain_row, "processor, exactly-once", phases.get("drain_exactly_once")),
         (_e2e_row, _e2e_label(phases.get("e2e")), phases.get("e2e")),
+        (_poll_row, "poller, MyGeotab feed to raw", phases.get("poll")),
     ]
     return [row for render, label, phase in candidates if (row := render(label, phase))]
 

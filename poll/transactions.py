@@ -28,6 +28,9 @@ from poll.records import RawOut
 log = logging.getLogger(__name__)
 
 CLOSE_TIMEOUT_S = 5.0
+# A page not committed by then (Kafka unreachable: aiokafka would retry for ever) is given
+# up and aborted; the poller starts again from the committed positions.
+TRANSACTION_TIMEOUT_S = 30.0
 READ_TIMEOUT_MS = 500
 
 
@@ -70,23 +73,34 @@ class SourceTransactions:
         if producer is None:
             raise TransactionFailed("no producer; start() first")
         try:
-            await producer.begin_transaction()
-            futures = []
-            for record in records:
-                futures.append(
-                    await producer.send(
-                        self._raw_topic, record.value, record.key, headers=record.headers
-                    )
-                )
-            futures.append(await producer.send(self._positions_topic, position, key))
-            # aiokafka would commit even after a failed write: every one is confirmed first.
-            await asyncio.gather(*futures)
-            await producer.commit_transaction()
+            await asyncio.wait_for(
+                self._transact(producer, records, key, position), TRANSACTION_TIMEOUT_S
+            )
         except Exception as exc:  # classified below; never committed
             if isinstance(exc, ProducerFenced) or _fenced(producer):
                 raise Fenced(f"{self._txn_id}: another poller took over") from None
             await self._abort(producer)
             raise TransactionFailed(f"{type(exc).__name__}: {exc}") from None
+
+    async def _transact(
+        self, producer: AIOKafkaProducer, records: Sequence[RawOut], key: bytes, position: bytes
+    ) -> None:
+        await producer.begin_transaction()
+        futures = []
+        for record in records:
+            futures.append(
+                await producer.send(
+                    self._raw_topic, record.value, record.key, headers=record.headers
+                )
+            )
+        futures.append(await producer.send(self._positions_topic, position, key))
+        try:
+            # aiokafka would commit even after a failed write: every one is confirmed first.
+            await asyncio.gather(*futures)
+        finally:
+            for future in futures:  # looked at, so an abandoned write is not reported
+                future.add_done_callback(_retrieve)
+        await producer.commit_transaction()
 
     async def close(self) -> None:
         producer, self._producer = self._producer, None
@@ -147,6 +161,11 @@ async def read_committed(
         return records
     finally:
         await consumer.stop()
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 def _in_transaction(producer: AIOKafkaProducer) -> bool:
