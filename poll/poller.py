@@ -24,6 +24,7 @@ from datetime import UTC
 from typing import Any
 
 import aiohttp
+from aiokafka.errors import KafkaError
 
 from fleetwire.errors import FleetwireError, KafkaUnavailable
 from fleetwire.settings import Settings
@@ -103,7 +104,14 @@ class SourcePoller:
                 except Fenced as exc:
                     self._fenced(exc)
                     return
-                except (FleetwireError, OSError) as exc:
+                except (FleetwireError, KafkaError, OSError) as exc:
+                    if isinstance(exc, KafkaError):
+                        self._owned = False  # start again from what Kafka committed
+                    self._failed(exc)
+                    await _wait(stop, backoff.next())
+                except Exception as exc:  # a defect: say so, but keep the source alive
+                    log.exception("source %s: unexpected failure", self.source.name)
+                    self._owned = False
                     self._failed(exc)
                     await _wait(stop, backoff.next())
         finally:
@@ -228,7 +236,7 @@ class SourcePoller:
 
 
 def _kind(exc: BaseException) -> str:
-    if isinstance(exc, TransactionFailed | KafkaUnavailable):
+    if isinstance(exc, TransactionFailed | KafkaUnavailable | KafkaError):
         return "kafka"
     return "network" if isinstance(exc, OSError) else "other"
 

@@ -152,12 +152,13 @@ class MyGeotabClient:
         if from_version is None and from_date is not None:
             params["search"] = {"fromDate": from_date}  # ignored once a version is given
         result = await self.call("GetFeed", params)
-        if not isinstance(result, dict) or not isinstance(result.get("data"), list):
-            raise ServerError(f"MyGeotab GetFeed {type_name}: an answer without data")
+        data = result.get("data") if isinstance(result, dict) else None
+        if not isinstance(data, list) or not all(isinstance(e, dict) for e in data):
+            raise ServerError(f"MyGeotab GetFeed {type_name}: an answer without a list of entities")
         to_version = result.get("toVersion")
         if not isinstance(to_version, str | int) or to_version == "":
             raise ServerError(f"MyGeotab GetFeed {type_name}: an answer without toVersion")
-        return FeedPage(result["data"], str(to_version))
+        return FeedPage(data, str(to_version))
 
     async def get_devices(self, device_id: str | None = None) -> list[dict[str, Any]]:
         """Every device (up to Get's limit), or the one with `device_id`."""

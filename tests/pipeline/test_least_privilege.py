@@ -124,7 +124,7 @@ def pipeline(
     )
     assert printed.returncode == 0, printed.stderr
     commands = command_lines(printed.stdout)
-    assert len(commands) == 14
+    assert len(commands) == 17
     for args in commands:
         applied = kafka_tool(secured, ACL_COMMAND, *args)
         assert applied.returncode == 0, f"{args}:\n{applied.stdout}{applied.stderr}"

@@ -83,7 +83,9 @@ def test_entity_times() -> None:
     exception = FLEET.entity("ExceptionEvent", 3)
     assert entity_time("LogRecord", log) == FLEET.moment(2).timestamp()
     assert entity_time("Trip", trip) == FLEET.moment(3).timestamp()  # its stop
-    assert entity_time("ExceptionEvent", exception) > FLEET.moment(3).timestamp()  # its end
+    ended = entity_time("ExceptionEvent", exception)
+    assert ended is not None
+    assert ended > FLEET.moment(3).timestamp()  # its end, not its start
     assert entity_time("Device", FLEET.entity("Device", 0)) is None  # in service till 2050
     logs = [FLEET.entity("LogRecord", i) for i in (2, 7, 1)]
     assert newest_time("LogRecord", logs) == FLEET.moment(7).timestamp()
