@@ -17,9 +17,9 @@ from typing import Any
 
 from multidict import CIMultiDict
 
-from ingress.registry import VERIFIERS, verifier_for
 from ingress.sources import Source, load_sources
 from ingress.verifier import Verifier
+from providers.registry import installed
 
 BENCH_SOURCES = Path(__file__).resolve().parent / "sources.toml"
 SAMPLES = Path(__file__).resolve().parent.parent / "tests" / "samples"
@@ -51,8 +51,8 @@ def sources_toml(entries: Sequence[Mapping[str, Any]]) -> str:
 
 def write_sources(dest: Path, template: Path = BENCH_SOURCES) -> dict[str, Source]:
     """Write the sources the ingress can load to `dest`; return them, loaded as it will."""
-    dest.write_text(sources_toml(known_entries(template, VERIFIERS)), encoding="utf-8")
-    return load_sources(dest, VERIFIERS, env={})
+    dest.write_text(sources_toml(known_entries(template, installed().verifiers)), encoding="utf-8")
+    return load_sources(dest, installed().verifiers, env={})
 
 
 def sample_bodies(provider: str, samples: Path = SAMPLES) -> list[bytes]:
@@ -81,7 +81,7 @@ def signed_mix(
     """
     per_source: list[list[SignedRequest]] = []
     for name, source in sorted(sources.items()):
-        verifier = verifier_for(source)
+        verifier = installed().verifier(source)
         signed = []
         for body in sample_bodies(source.provider, samples):
             headers = sign(verifier, body, now)
@@ -93,3 +93,34 @@ def signed_mix(
         raise ValueError("no source has a sample to send")
     rounds = max(len(requests) for requests in per_source)
     return [requests[i % len(requests)] for i in range(rounds) for requests in per_source]
+
+
+# One provider's body at two sizes, so the servers' cost per byte shows: the compiled
+# receiver verifies only Zubie's signature, so both are Zubie's.
+BODY_PROVIDER = "zubie"
+TYPICAL_SAMPLE = "trip_end.json"  # a provider's typical delivery, byte for byte
+
+
+def small_body(samples: Path = SAMPLES) -> bytes:
+    """The smallest of the provider's valid samples, without whitespace (360 bytes today)."""
+    compact = [
+        json.dumps(json.loads(body), separators=(",", ":")).encode()
+        for body in sample_bodies(BODY_PROVIDER, samples)
+    ]
+    return min(compact, key=len)
+
+
+def typical_body(samples: Path = SAMPLES) -> bytes:
+    return (samples / BODY_PROVIDER / TYPICAL_SAMPLE).read_bytes()
+
+
+BODIES = {"small": small_body, "typical": typical_body}
+
+
+def signed_body(sources: Mapping[str, Source], body: bytes, now: float) -> list[SignedRequest]:
+    """`body` as a delivery to the first source of BODY_PROVIDER."""
+    name, source = next((n, s) for n, s in sorted(sources.items()) if s.provider == BODY_PROVIDER)
+    headers = sign(installed().verifier(source), body, now)
+    if headers is None:
+        raise ValueError(f"the {BODY_PROVIDER} body is a handshake, not a delivery")
+    return [SignedRequest(name, f"/webhooks/{name}", headers, body)]

@@ -20,14 +20,17 @@ from fleetwire.secret import Secret
 from ingress.sources import Source
 
 Headers = Mapping[str, str]
+HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 
 
 class Verifier(ABC):
     """Authenticates one source's webhooks and names their deliveries."""
 
-    provider: ClassVar[str]
     # Lowercase names of the provider's own delivery headers, copied onto the raw record.
     delivery_headers: ClassVar[tuple[str, ...]] = ()
+    # The answer to a delivery that fails authentication. Most providers retry a 5xx and
+    # give up on a 4xx; one that retries every 4xx but one (Motive: 403) says which here.
+    refusal_status: ClassVar[int] = 401
     # The sources-file credential keys this provider understands; any other is a mistake.
     uses: ClassVar[frozenset[str]] = frozenset({"secrets"})
 
@@ -36,7 +39,7 @@ class Verifier(ABC):
         unused = source.credentials() - self.uses
         if unused:
             raise ConfigError(
-                f"{source.where}: {self.provider} does not use {', '.join(sorted(unused))}; "
+                f"{source.where}: {source.provider} does not use {', '.join(sorted(unused))}; "
                 f"remove it (it takes {', '.join(sorted(self.uses))})"
             )
 
@@ -59,6 +62,19 @@ class Verifier(ABC):
 
 def hmac_sha256(key: bytes, message: bytes) -> bytes:
     return hmac.new(key, message, hashlib.sha256).digest()
+
+
+def hmac_sha1(key: bytes, message: bytes) -> bytes:
+    # SHA-1 because the providers that use it (Motive, Enode) sign with nothing else.
+    return hmac.new(key, message, hashlib.sha1).digest()
+
+
+def parse_hex_digest(value: str, size: int) -> bytes | None:
+    """The `size` bytes of a hex digest (either case); None if it is not one."""
+    text = value.strip()
+    if len(text) != 2 * size or not (text.isascii() and all(c in HEX_DIGITS for c in text)):
+        return None
+    return bytes.fromhex(text)
 
 
 def matches_any(expected: Iterable[bytes], presented: bytes) -> bool:
@@ -99,3 +115,7 @@ def required_header(headers: Headers, name: str) -> str:
 
 def secret_keys(secrets: Iterable[Secret]) -> tuple[bytes, ...]:
     return tuple(secret.encode() for secret in secrets)
+
+
+# The installed webhook providers' verifiers by provider name (providers.registry).
+Verifiers = Mapping[str, type[Verifier]]

@@ -7,18 +7,18 @@ the raw body unchanged and the reason. Nothing here touches Kafka.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 
-from fleetwire.errors import Ping, RejectedRecord
+from fleetwire import envelope
+from fleetwire.envelope import RawRecord
+from fleetwire.errors import Ping, RejectedItems, RejectedRecord
 from fleetwire.logs import record_ref
 from fleetwire.topics import TopicNames
 from processors import metrics, trace
-from processors.record import RawRecord
-from processors.registry import Normalizer
 from schemas.canonical import CLOUDEVENTS_CONTENT_TYPE, CanonicalEvent
 from schemas.catalog import EVENT_TYPES, SCHEMA_BASE_URL
 
@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 _ENCODER = msgspec.json.Encoder()
 _CLOUDEVENTS_CONTENT_TYPE = CLOUDEVENTS_CONTENT_TYPE.encode()
 KafkaHeaders = list[tuple[str, bytes]]
+# A provider's normalizer: one raw record in, its canonical events out. It raises
+# RejectedRecord for what cannot be normalized and Ping for a test delivery.
+Normalizer = Callable[[RawRecord], list[CanonicalEvent]]
 MAX_REASON_CHARS = 1000
 
 
@@ -80,6 +83,8 @@ class Transformer:
         except Ping:
             metrics.PINGS.labels(provider).inc()
             return []
+        except RejectedItems as exc:
+            return self._partly(message, provider, raw, exc)
         except RejectedRecord as exc:
             return [self.dead_letter(message, provider, exc.kind, str(exc))]
         except Exception as exc:  # a normalizer bug must dead-letter, never stall a partition
@@ -92,6 +97,11 @@ class Transformer:
                     message, provider, "internal-error", f"{type(exc).__name__}: {exc}"
                 )
             ]
+        return self._published(message, provider, raw, events)
+
+    def _published(
+        self, message: InRecord, provider: str, raw: RawRecord, events: Sequence[CanonicalEvent]
+    ) -> list[OutRecord]:
         outputs = [self.canonical(ev) for ev in events]
         for ev, out in zip(events, outputs, strict=True):
             path = _has_long_digit_run(out.value) and _beyond_64_bits(
@@ -105,6 +115,20 @@ class Transformer:
             return [msgspec.structs.replace(out, parent_context=parent) for out in outputs]
         return outputs
 
+    def _partly(
+        self, message: InRecord, provider: str, raw: RawRecord, exc: RejectedItems
+    ) -> list[OutRecord]:
+        """The good items' events, then one dead letter per bad item."""
+        events = [ev for ev in exc.events if isinstance(ev, CanonicalEvent)]
+        published = self._published(message, provider, raw, events) if events else []
+        if any(out.event_type is None for out in published):
+            return published  # the whole record was dead-lettered after all
+        letters = [
+            self.dead_letter(message, provider, rejected.kind, str(rejected), item=index)
+            for index, rejected in exc.rejected
+        ]
+        return [*published, *letters]
+
     def canonical(self, event: CanonicalEvent) -> OutRecord:
         event_type = EVENT_TYPES[event.type]
         if self._schema_base_url is not None:
@@ -116,28 +140,30 @@ class Transformer:
             key=event.subject.encode(),
             value=_ENCODER.encode(event),
             headers=[
-                ("content-type", _CLOUDEVENTS_CONTENT_TYPE),
+                (envelope.CONTENT_TYPE, _CLOUDEVENTS_CONTENT_TYPE),
                 (trace.HEADER, (event.traceparent or "").encode()),
             ],
             event_type=event.type,
         )
 
-    def dead_letter(self, message: InRecord, provider: str, kind: str, reason: str) -> OutRecord:
+    def dead_letter(
+        self, message: InRecord, provider: str, kind: str, reason: str, item: int | None = None
+    ) -> OutRecord:
+        """The raw record as a dead letter; `item`, if given, is the one bad item of a batch
+        (a replayed record already naming its item keeps that name)."""
         failed_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        kept = [
-            (k, v)
-            for k, v in message.headers
-            if not k.startswith("fleetwire-error") and k not in _DLQ_HEADERS
-        ]
-        headers = [
-            *_with_context(kept, _record_context(message, provider).encode()),
-            ("fleetwire-error-kind", kind.encode()),
-            ("fleetwire-error", reason[:MAX_REASON_CHARS].encode()),
-            ("fleetwire-failed-at", failed_at.encode()),
-            ("fleetwire-original-topic", message.topic.encode()),
-            ("fleetwire-original-partition", str(message.partition).encode()),
-            ("fleetwire-original-offset", str(message.offset).encode()),
-        ]
+        kept = envelope.without_dead_letter(message.headers)
+        if item is not None:
+            kept = [*((k, v) for k, v in kept if k != envelope.ITEM), envelope.item(item)]
+        headers = envelope.dead_letter_headers(
+            _with_context(kept, _record_context(message, provider).encode()),
+            kind=kind,
+            reason=reason[:MAX_REASON_CHARS],
+            failed_at=failed_at,
+            topic=message.topic,
+            partition=message.partition,
+            offset=message.offset,
+        )
         log.warning(
             "dead-lettered: %s: %s",
             kind,
@@ -151,16 +177,6 @@ class Transformer:
             headers=headers,
             error_kind=kind,
         )
-
-
-_DLQ_HEADERS = frozenset(
-    {
-        "fleetwire-failed-at",
-        "fleetwire-original-topic",
-        "fleetwire-original-partition",
-        "fleetwire-original-offset",
-    }
-)
 
 
 # Provider structs pass integers of any size through (msgspec reads them all), but

@@ -27,12 +27,11 @@ from aiokafka.errors import KafkaError
 
 from fleetwire import clients
 from fleetwire.diagnosis import start_client
-from fleetwire.errors import ConfigError, FleetwireError
+from fleetwire.errors import FleetwireError
 from fleetwire.kafka import raw_producer
 from fleetwire.settings import Settings
 from fleetwire.topics import TopicNames
 from processors.dead_letter import DeadLetter, Selection
-from processors.registry import NORMALIZERS
 
 PER_TRANSACTION = 500
 PROGRESS_EVERY_S = 2.0
@@ -56,14 +55,14 @@ class Summary:
 
 async def replay(
     settings: Settings,
-    providers: Sequence[str] | None,
+    providers: Sequence[str],
     selection: Selection,
     *,
     dry_run: bool,
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
 ) -> int:
-    chosen = _providers(providers)
+    chosen = list(providers)
     topics = TopicNames(settings.topic_prefix)
     started = time.monotonic()
     summary = Summary()
@@ -105,16 +104,6 @@ async def replay(
             await producer.stop()
     print(f"replay: {summary.line(dry_run, time.monotonic() - started)}", file=out)
     return 0
-
-
-def _providers(providers: Sequence[str] | None) -> list[str]:
-    chosen = list(providers or sorted(NORMALIZERS))
-    unknown = [p for p in chosen if p not in NORMALIZERS]
-    if unknown:
-        raise ConfigError(
-            f"--provider {', '.join(unknown)}: unknown; use one of {', '.join(sorted(NORMALIZERS))}"
-        )
-    return chosen
 
 
 class _Writer:

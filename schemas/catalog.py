@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fleetwire.settings import DEFAULT_SCHEMA_BASE_URL
 from schemas import canonical as c
 from schemas.events import (
     assignments,
@@ -22,6 +21,7 @@ from schemas.events import (
     state,
     trips,
 )
+from schemas.published import DEFAULT_SCHEMA_BASE_URL
 
 # Where the JSON Schemas in schemas/json/ are published by default (every process's admin
 # listener serves them); events are built pointing there and committed schemas carry it in
@@ -55,6 +55,7 @@ EVENT_TYPES: dict[str, EventType] = _types(
     ("vehicle.trip.tagged", trips.TripEvent, "trips"),
     ("driving.harsh_braking", driving.HarshBraking, "driving"),
     ("driving.rapid_acceleration", driving.RapidAcceleration, "driving"),
+    ("driving.harsh_cornering", driving.HarshCornering, "driving"),
     ("driving.speeding", driving.Speeding, "driving"),
     ("vehicle.schedule.violated", driving.ScheduleViolation, "driving"),
     ("vehicle.location.updated", location.LocationUpdate, "location"),
@@ -69,6 +70,7 @@ EVENT_TYPES: dict[str, EventType] = _types(
     ("device.unplugged", devices.DeviceUnplugged, "devices"),
     ("device.reconnected", devices.DeviceReconnected, "devices"),
     ("device.vehicle_changed", devices.DeviceVehicleChanged, "devices"),
+    ("device.updated", devices.DeviceUpdated, "devices"),
     ("driver.vehicle.paired", assignments.DriverVehicleAssignment, "assignments"),
     ("driver.vehicle.unpaired", assignments.DriverVehicleAssignment, "assignments"),
     ("device.paired", pairing.PairingEvent, "devices"),

@@ -15,9 +15,9 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from hypothesis import given
 from hypothesis import strategies as st
 
+from commands.provision import layout, pipeline_topics
 from fleetwire import clients
 from fleetwire.errors import ConfigError
-from fleetwire.provision import layout, pipeline_topics
 from fleetwire.settings import Settings
 from fleetwire.topics import (
     DLQ_PARTITIONS,
@@ -28,11 +28,11 @@ from fleetwire.topics import (
     declared_topics,
     find_drift,
 )
-from ingress.sources import PULL_PROVIDERS
-from processors.registry import NORMALIZERS
+from providers.registry import installed
 from schemas.catalog import DOMAINS
 from tests.support.kafka import CONNECTION
 from tests.support.processes import FLEETWIRE, environment, run
+from tests.support.providers import NORMALIZERS
 
 HOUR_MS = 3_600_000
 
@@ -48,7 +48,7 @@ layouts = st.builds(
     max_body_bytes=st.integers(1, 1 << 30),
 )
 providers = st.lists(
-    st.sampled_from(["azuga", "zf-scalar", "telematica", "zubie", "smartcar"]),
+    st.sampled_from(installed().names),
     min_size=1,
     unique=True,
 )
@@ -181,9 +181,8 @@ def test_settings_become_the_layout() -> None:
         "fleetwire.raw.geotab",  # written by `fleetwire poll`
         "fleetwire.poll-positions",
     }
-    providers = set(NORMALIZERS) | PULL_PROVIDERS
     # and the replay ledger and the poll positions
-    assert len(specs) == 2 * len(providers) + len(DOMAINS) + 2
+    assert len(specs) == 2 * len(NORMALIZERS) + len(DOMAINS) + 2
 
 
 @pytest.mark.parametrize(("replicas", "min_insync"), [("1", 1), ("2", 1), ("3", 2), ("5", 4)])

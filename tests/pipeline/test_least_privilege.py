@@ -25,9 +25,9 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from commands.acls import command_lines
 from fleetwire.acls import Role
 from fleetwire.settings import Settings
-from fleetwire.tools.acls import command_lines
 from fleetwire.topics import TopicNames
 from localgeotab import Fleet, MyGeotab
 from localkafka.ports import free_port
@@ -39,6 +39,7 @@ from tests.support.golden import canonical_events
 from tests.support.mygeotab import serving_in_thread
 from tests.support.principals import admin_properties, kafka_tool, options_of, refused
 from tests.support.processes import Service, run
+from tests.support.providers import PROVIDERS
 from tests.support.runtime import Processor, assignment, until
 from tests.support.samples import invalid_samples, valid_samples
 from tests.support.secured import SecuredCluster, without_security
@@ -174,7 +175,9 @@ def pipeline(
         # Both processors share the raw partitions before anything is sent, so that each
         # processes some of it.
         raw_partitions = {
-            f"{NAMES.raw(p)}[{n}]" for p in CASES for n in range(Settings().raw_partitions)
+            f"{NAMES.raw(p)}[{n}]"
+            for p in PROVIDERS  # the processors consume every installed provider's raw topic
+            for n in range(Settings().raw_partitions)
         }
         asyncio.run(
             until(

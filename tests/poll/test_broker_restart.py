@@ -12,8 +12,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from commands.provision import pipeline_topics
 from fleetwire.connection import KafkaConnection
-from fleetwire.provision import pipeline_topics
 from fleetwire.settings import Settings
 from fleetwire.topics import apply_topics
 from localgeotab import Fleet, MyGeotab

@@ -14,8 +14,8 @@ import aiohttp
 import pytest
 from aiokafka import TopicPartition
 
+from commands.provision import pipeline_topics
 from fleetwire import clients
-from fleetwire.provision import pipeline_topics
 from fleetwire.settings import Settings
 from fleetwire.topics import apply_topics
 from localgeotab import Fleet, MyGeotab

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import orjson
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from fleetwire.envelope import RawRecord
+from fleetwire.errors import RejectedRecord
 from localgeotab import FEEDS, Fleet
 from poll import headers
 from poll.devices import DeviceVins
 from poll.records import PageContext, entity_time, newest_time, raw_records
+from processors import geotab as geotab_normalizer
 
 FLEET = Fleet(devices=3, entities=None)
 AT = b"2026-01-05T06:00:00.123Z"
@@ -90,3 +94,23 @@ def test_entity_times() -> None:
     logs = [FLEET.entity("LogRecord", i) for i in (2, 7, 1)]
     assert newest_time("LogRecord", logs) == FLEET.moment(7).timestamp()
     assert newest_time("LogRecord", []) is None
+
+
+def test_the_header_names_are_the_normalizers() -> None:
+    assert headers.GEOTAB_TYPE == geotab_normalizer.TYPE_HEADER
+    assert headers.GEOTAB_DEVICE_VIN == geotab_normalizer.VIN_HEADER
+
+
+@given(st.sampled_from(FEEDS), st.integers(0, 10_000))
+def test_the_normalizer_takes_what_the_poller_writes(feed: str, index: int) -> None:
+    entity = FLEET.entity(feed, index % FLEET.devices if feed == "Device" else index)
+    [out] = raw_records(page(feed), [entity], vins())
+    record = RawRecord.from_kafka("geotab", out.key, out.value, out.headers)
+    rule = entity.get("rule", {}).get("id")
+    if feed == "ExceptionEvent" and rule not in geotab_normalizer.RULES:
+        with pytest.raises(RejectedRecord):  # a rule without a canonical event: dead letter
+            geotab_normalizer.normalize(record)
+        return
+    [event] = geotab_normalizer.normalize(record)
+    device = FLEET.entity("Device", int(entity.get("device", entity)["id"][1:], 16) - 1)
+    assert event.subject == f"vin:{device['vehicleIdentificationNumber']}"

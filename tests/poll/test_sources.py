@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from fleetwire.errors import ConfigError
+from ingress.sources import PULL_PROVIDERS
 from poll.sources import DEFAULT_FEEDS, load_pull_sources
+from providers.registry import installed
 
 GOOD = """
 [[sources]]
@@ -108,3 +110,7 @@ def test_an_unset_password_variable_names_the_source(tmp_path: Path) -> None:
     text = BASE.replace('password = "p"', 'password = "env:GEOTAB_PW"')
     with pytest.raises(ConfigError, match="source 'g': password: environment variable GEOTAB_PW"):
         load_pull_sources(write(tmp_path, text + 'server = "my.geotab.com"'), {})
+
+
+def test_the_pull_providers_are_the_installed_providers_without_webhooks() -> None:
+    assert {p.name for p in installed() if p.verifier is None} == PULL_PROVIDERS
