@@ -8,6 +8,7 @@ import asyncio
 import signal
 from collections import Counter
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
@@ -243,3 +244,26 @@ def _metric(text: str, name: str, **labels: str) -> float:
         if line.startswith(name + "{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
             total += float(line.rsplit(" ", 1)[1])
     return total
+
+
+async def test_full_pages_are_followed_at_once_and_an_empty_one_waits_the_interval(
+    kafka: str, prefix: str, tmp_path: Path, http: aiohttp.ClientSession
+) -> None:
+    config = replace(settings(prefix), poll_interval_s=600.0, poll_results_limit=100)
+    await apply_topics(CONNECTION, pipeline_topics(config))
+    fleet = Fleet(devices=3, entities=300)  # three full pages a feed, then an empty one
+    server = MyGeotab(fleet)
+    stop = asyncio.Event()
+    async with serving(server) as url:
+        [source] = load_pull_sources(write_sources(tmp_path, pull_source(url)), {}).values()
+        task = asyncio.create_task(SourcePoller(source, config, http).run(stop))
+        try:
+            await until(lambda: all_arrived(prefix, fleet), 60, "every entity")
+            await asyncio.sleep(2)  # a poller that did not wait would call again meanwhile
+        finally:
+            stop.set()
+            await task
+    calls = Counter(r["typeName"] for r in server.feed_requests)
+    # Device: one page of three (not full), then nothing for the interval.
+    assert calls == {"Device": 1, "LogRecord": 4, "FaultData": 4, "Trip": 4, "ExceptionEvent": 4}
+    await assert_exactly_once(prefix, fleet)
