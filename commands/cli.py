@@ -262,9 +262,9 @@ def _run(coroutine: Coroutine[Any, Any, int]) -> int:
 
 Command = Callable[[argparse.Namespace, Settings], int]
 COMMANDS: dict[str, Command] = {
-    "ingress": lambda args, settings: run_ingress(settings, installed().verifiers),
+    "ingress": lambda args, settings: run_ingress(settings, installed().ingress_verifiers),
     "process": _process,
-    "poll": lambda args, settings: run_poller(settings, args.source),
+    "poll": lambda args, settings: run_poller(settings, args.source, installed().polled),
     "topics": lambda args, settings: _run(provision(settings, args.check)),
     "replay": _replay,
     "send": lambda args, settings: _run(send(settings, args.source, args.file, args.url)),

@@ -1,8 +1,8 @@
 """The sources file: which URL path belongs to which provider, with which credentials.
 
-Webhook sources are read here for the ingress; pull sources (a provider in
-PULL_PROVIDERS, polled by `fleetwire poll`, see poll/sources.py) share the file and its
-names but are skipped here, their credentials unread.
+Webhook sources are read here for the ingress; pull sources (of a provider fleetwire
+polls, `fleetwire poll`, see poll/sources.py) share the file and its names but are
+skipped here, their credentials unread.
 
 Values are `env:NAME` (read from the environment), `file:PATH` (read from a file) or a
 literal (for local development only). Secrets are wrapped in `Secret` so that no repr,
@@ -26,7 +26,6 @@ SOURCE_KEYS = frozenset(
 )
 NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.")
 # Providers whose sources are polled rather than posted to the ingress.
-PULL_PROVIDERS = frozenset({"geotab"})
 
 
 @dataclass(frozen=True)
@@ -58,13 +57,18 @@ class Source:
 
 
 def load_sources(
-    path: Path, providers: Collection[str], env: Mapping[str, str] | None = None
+    path: Path,
+    providers: Collection[str],
+    env: Mapping[str, str] | None = None,
+    *,
+    polled: Collection[str] = (),
 ) -> dict[str, Source]:
-    """The webhook sources of the file; raise ConfigError naming the entry at fault."""
+    """The webhook sources of the file, of `providers`; the sources of a `polled` provider
+    are passed over. Raise ConfigError naming the entry at fault."""
     env = os.environ if env is None else env
     sources: dict[str, Source] = {}
     for index, entry in enumerate(read_entries(path)):
-        if entry.get("provider") in PULL_PROVIDERS:
+        if entry.get("provider") in polled:
             continue  # polled by `fleetwire poll`, never posted here
         source = _source(path, index, entry, providers, env)
         sources[source.name] = source

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from fleetwire import eventloop
 from fleetwire.errors import ConfigError
@@ -11,8 +11,9 @@ from poll.server import serve
 from poll.sources import load_pull_sources
 
 
-def run_poller(settings: Settings, names: Sequence[str] | None) -> int:
-    sources = load_pull_sources(settings.sources_path)
+def run_poller(settings: Settings, names: Sequence[str] | None, polled: Collection[str]) -> int:
+    """Poll the pull sources named (default: all) of the `polled` providers."""
+    sources = load_pull_sources(settings.sources_path, polled=polled)
     if not sources:
         raise ConfigError(
             f"{settings.sources_path}: no pull sources; add a [[sources]] entry with "

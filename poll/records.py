@@ -1,8 +1,11 @@
-"""A feed page as raw records: one per entity, keyed `{typeName}:{id}`. Pure.
+"""A feed page as raw records: one per entity, keyed `{typeName}:{id}[:{version}]`. Pure.
 
 The value is the entity's JSON object, encoded once here (orjson of the decoded object:
-the same entity always gives the same bytes). The key is stable per entity, so the
-processors' de-duplication and the canonical ids stay deterministic.
+the same entity always gives the same bytes). The key is stable per entity version, so
+the processors' de-duplication and the canonical ids stay deterministic: an entity read
+again (a page repeated after a failure) is the same delivery, while an entity Geotab
+changed in place, keeping its id and raising its `version` (an ExceptionEvent in
+progress, a Device edited, an HOS log), is a new one, and is not suppressed as a retry.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ from typing import Any
 
 import orjson
 
-from poll import headers
+from fleetwire import envelope
+from schemas import geotab
 
+JSON = b"application/json"
 DEVICE = "Device"
 # The fields that say when an entity of a type happened, by preference; `dateTime` for the
 # others. A Device's dates say when it is in service, not when something happened.
@@ -49,12 +54,11 @@ def raw_records(
     page: PageContext, entities: Sequence[dict[str, Any]], vins: Mapping[str, str]
 ) -> list[RawOut]:
     common = [
-        (headers.SOURCE, page.source.encode()),
-        (headers.PROVIDER, page.provider.encode()),
-        (headers.RECEIVED_AT, page.received_at),
-        (headers.REQUEST_ID, page.request_id),
-        (headers.CONTENT_TYPE, headers.JSON),
-        (headers.GEOTAB_TYPE, page.type_name.encode()),
+        *envelope.identity(page.source, page.provider),
+        (envelope.RECEIVED_AT, page.received_at),
+        (envelope.REQUEST_ID, page.request_id),
+        (envelope.CONTENT_TYPE, JSON),
+        (geotab.TYPE_HEADER, page.type_name.encode()),
     ]
     out = []
     for entity in entities:
@@ -63,15 +67,19 @@ def raw_records(
         if page.type_name != DEVICE:
             vin = vins.get(device_id(entity) or "")
             if vin:
-                entity_headers.append((headers.GEOTAB_DEVICE_VIN, vin.encode()))
+                entity_headers.append((geotab.DEVICE_VIN_HEADER, vin.encode()))
         out.append(RawOut(entity_key(page.type_name, entity, value), value, entity_headers))
     return out
 
 
 def entity_key(type_name: str, entity: dict[str, Any], value: bytes) -> bytes:
-    """`{typeName}:{id}`; an entity without an id (never seen) by the digest of its body."""
+    """`{typeName}:{id}`, with `:{version}` where the entity has one; an entity without an
+    id (never seen) by the digest of its body."""
     entity_id = entity.get("id")
     if isinstance(entity_id, str) and entity_id:
+        version = entity.get("version")
+        if isinstance(version, str) and version:
+            return f"{type_name}:{entity_id}:{version}".encode()
         return f"{type_name}:{entity_id}".encode()
     return f"{type_name}:sha256:{hashlib.sha256(value).hexdigest()}".encode()
 

@@ -19,7 +19,7 @@ from_date = 2024-05-01T00:00:00Z     # optional: where a feed without a position
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 from fleetwire.errors import ConfigError
 from fleetwire.secret import Secret
-from ingress.sources import PULL_PROVIDERS, read_entries, resolve
+from ingress.sources import read_entries, resolve
 
 PULL_KEYS = frozenset(
     {"name", "provider", "server", "database", "username", "password", "feeds", "from_date"}
@@ -63,12 +63,15 @@ class PullSource:
         return f"source {self.name!r}"
 
 
-def load_pull_sources(path: Path, env: Mapping[str, str] | None = None) -> dict[str, PullSource]:
-    """The pull sources of the file; raise ConfigError naming the entry at fault."""
+def load_pull_sources(
+    path: Path, env: Mapping[str, str] | None = None, *, polled: Collection[str]
+) -> dict[str, PullSource]:
+    """The sources of the `polled` providers in the file; raise ConfigError naming the
+    entry at fault."""
     env = os.environ if env is None else env
     sources = {}
     for entry in read_entries(path):
-        if entry.get("provider") in PULL_PROVIDERS:
+        if entry.get("provider") in polled:
             source = _pull_source(f"{path}: source {entry['name']!r}", entry, env)
             sources[source.name] = source
     return sources

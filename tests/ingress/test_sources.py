@@ -8,6 +8,7 @@ from fleetwire.errors import ConfigError
 from ingress.sources import Secret, load_sources
 
 PROVIDERS = ("zubie", "smartcar")
+# A provider that is installed but polled: its sources are passed over, never refused.
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -91,7 +92,7 @@ provider = "geotab"
 password = "env:NOT_SET_HERE"
 """,
     )
-    assert list(load_sources(path, PROVIDERS, {})) == ["zubie"]
+    assert list(load_sources(path, PROVIDERS, {}, polled=["geotab"])) == ["zubie"]
 
 
 def test_names_are_unique_across_webhook_and_pull_sources(tmp_path: Path) -> None:

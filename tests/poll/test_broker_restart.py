@@ -23,6 +23,7 @@ from tests.support.broker import PrivateBroker
 from tests.support.geotabpoll import expected_keys, pull_source, write_sources
 from tests.support.kafka import read_all
 from tests.support.mygeotab import serving
+from tests.support.providers import POLLED
 from tests.support.runtime import until
 
 pytestmark = pytest.mark.kafka
@@ -51,7 +52,9 @@ async def test_a_broker_restart_neither_loses_nor_repeats(
 
     stop = asyncio.Event()
     async with serving(MyGeotab(fleet)) as url, aiohttp.ClientSession() as http:
-        [source] = load_pull_sources(write_sources(tmp_path, pull_source(url)), {}).values()
+        [source] = load_pull_sources(
+            write_sources(tmp_path, pull_source(url)), {}, polled=POLLED
+        ).values()
         poller = SourcePoller(source, config, http)
         task = asyncio.create_task(poller.run(stop))
         try:

@@ -27,6 +27,7 @@ from tests.support.geotabpoll import expected_keys, pull_source, raw_keys, write
 from tests.support.kafka import BOOTSTRAP, CONNECTION, SECURITY
 from tests.support.mygeotab import serving, serving_in_thread
 from tests.support.processes import Service, environment, run
+from tests.support.providers import POLLED
 from tests.support.runtime import until
 
 pytestmark = pytest.mark.kafka
@@ -78,7 +79,9 @@ async def test_expired_sessions_rate_limit_bursts_and_5xx(
         return len(await raw_keys(prefix)) >= count
 
     async with serving(server) as url:
-        [source] = load_pull_sources(write_sources(tmp_path, pull_source(url)), {}).values()
+        [source] = load_pull_sources(
+            write_sources(tmp_path, pull_source(url)), {}, polled=POLLED
+        ).values()
         poller = SourcePoller(source, config, http)
         task = asyncio.create_task(poller.run(stop))
         try:
@@ -112,7 +115,9 @@ async def test_a_second_poller_fences_the_first(
     server = MyGeotab(fleet)
     stop = asyncio.Event()
     async with serving(server) as url:
-        [source] = load_pull_sources(write_sources(tmp_path, pull_source(url)), {}).values()
+        [source] = load_pull_sources(
+            write_sources(tmp_path, pull_source(url)), {}, polled=POLLED
+        ).values()
         first, second = SourcePoller(source, config, http), SourcePoller(source, config, http)
         tasks = [asyncio.create_task(first.run(stop))]
         try:
@@ -255,7 +260,9 @@ async def test_full_pages_are_followed_at_once_and_an_empty_one_waits_the_interv
     server = MyGeotab(fleet)
     stop = asyncio.Event()
     async with serving(server) as url:
-        [source] = load_pull_sources(write_sources(tmp_path, pull_source(url)), {}).values()
+        [source] = load_pull_sources(
+            write_sources(tmp_path, pull_source(url)), {}, polled=POLLED
+        ).values()
         task = asyncio.create_task(SourcePoller(source, config, http).run(stop))
         try:
             await until(lambda: all_arrived(prefix, fleet), 60, "every entity")

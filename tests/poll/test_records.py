@@ -7,13 +7,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from fleetwire import envelope
 from fleetwire.envelope import RawRecord
 from fleetwire.errors import RejectedRecord
 from localgeotab import FEEDS, Fleet
-from poll import headers
 from poll.devices import DeviceVins
 from poll.records import PageContext, entity_time, newest_time, raw_records
 from processors import geotab as geotab_normalizer
+from schemas import geotab
 
 FLEET = Fleet(devices=3, entities=None)
 AT = b"2026-01-05T06:00:00.123Z"
@@ -30,10 +31,14 @@ def vins() -> DeviceVins:
 
 
 @given(st.sampled_from(FEEDS[1:]), st.lists(st.integers(0, 10_000), max_size=20, unique=True))
-def test_one_record_per_entity_keyed_by_type_and_id(feed: str, indexes: list[int]) -> None:
+def test_one_record_per_entity_keyed_by_type_id_and_version(feed: str, indexes: list[int]) -> None:
     entities = [FLEET.entity(feed, i) for i in indexes]
     records = raw_records(page(feed), entities, vins())
-    assert [r.key for r in records] == [f"{feed}:{e['id']}".encode() for e in entities]
+    keys = [
+        f"{feed}:{e['id']}:{e['version']}" if e.get("version") else f"{feed}:{e['id']}"
+        for e in entities
+    ]
+    assert [r.key for r in records] == [k.encode() for k in keys]
     assert [orjson.loads(r.value) for r in records] == entities
     # Deterministic: the same entities give the same bytes.
     again = raw_records(page(feed), [orjson.loads(r.value) for r in records], vins())
@@ -43,15 +48,13 @@ def test_one_record_per_entity_keyed_by_type_and_id(feed: str, indexes: list[int
 def test_headers_carry_the_source_the_type_and_the_device_vin() -> None:
     [record] = raw_records(page("LogRecord"), [FLEET.entity("LogRecord", 4)], vins())
     assert dict(record.headers) == {
-        headers.SOURCE: b"fleet",
-        headers.PROVIDER: b"geotab",
-        headers.RECEIVED_AT: AT,
-        headers.REQUEST_ID: b"req-1",
-        headers.CONTENT_TYPE: b"application/json",
-        headers.GEOTAB_TYPE: b"LogRecord",
-        headers.GEOTAB_DEVICE_VIN: FLEET.entity("Device", 1)[
-            "vehicleIdentificationNumber"
-        ].encode(),
+        envelope.SOURCE: b"fleet",
+        envelope.PROVIDER: b"geotab",
+        envelope.RECEIVED_AT: AT,
+        envelope.REQUEST_ID: b"req-1",
+        envelope.CONTENT_TYPE: b"application/json",
+        geotab.TYPE_HEADER: b"LogRecord",
+        geotab.DEVICE_VIN_HEADER: FLEET.entity("Device", 1)["vehicleIdentificationNumber"].encode(),
     }
 
 
@@ -59,8 +62,8 @@ def test_no_vin_header_for_unknown_devices_nor_on_devices() -> None:
     stranger = {**FLEET.entity("Trip", 1), "device": {"id": "bFFFF"}}
     [trip] = raw_records(page("Trip"), [stranger], vins())
     [device] = raw_records(page("Device"), [FLEET.entity("Device", 0)], vins())
-    assert headers.GEOTAB_DEVICE_VIN not in dict(trip.headers)
-    assert headers.GEOTAB_DEVICE_VIN not in dict(device.headers)
+    assert geotab.DEVICE_VIN_HEADER not in dict(trip.headers)
+    assert geotab.DEVICE_VIN_HEADER not in dict(device.headers)
 
 
 def test_an_entity_without_id_is_keyed_by_its_body() -> None:
@@ -96,11 +99,6 @@ def test_entity_times() -> None:
     assert newest_time("LogRecord", []) is None
 
 
-def test_the_header_names_are_the_normalizers() -> None:
-    assert headers.GEOTAB_TYPE == geotab_normalizer.TYPE_HEADER
-    assert headers.GEOTAB_DEVICE_VIN == geotab_normalizer.VIN_HEADER
-
-
 @given(st.sampled_from(FEEDS), st.integers(0, 10_000))
 def test_the_normalizer_takes_what_the_poller_writes(feed: str, index: int) -> None:
     entity = FLEET.entity(feed, index % FLEET.devices if feed == "Device" else index)
@@ -114,3 +112,14 @@ def test_the_normalizer_takes_what_the_poller_writes(feed: str, index: int) -> N
     [event] = geotab_normalizer.normalize(record)
     device = FLEET.entity("Device", int(entity.get("device", entity)["id"][1:], 16) - 1)
     assert event.subject == f"vin:{device['vehicleIdentificationNumber']}"
+
+
+def test_an_entity_changed_in_place_is_a_new_delivery_and_one_read_again_is_not() -> None:
+    event = FLEET.entity("ExceptionEvent", 3)
+    changed = {**event, "version": "00000000000000ff", "activeTo": "2026-01-01T00:00:00.000Z"}
+    [first], [again], [update] = (
+        raw_records(page("ExceptionEvent"), [e], vins()) for e in (event, dict(event), changed)
+    )
+    assert first.key == again.key
+    assert update.key != first.key
+    assert update.key.startswith(f"ExceptionEvent:{event['id']}:".encode())

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from fleetwire.errors import ConfigError
-from ingress.sources import PULL_PROVIDERS
 from poll.sources import DEFAULT_FEEDS, load_pull_sources
-from providers.registry import installed
+from tests.support.providers import POLLED
 
 GOOD = """
 [[sources]]
@@ -39,7 +38,7 @@ def test_a_pull_source_with_its_defaults(tmp_path: Path) -> None:
     password_file.write_text("pa55-from-file\n")
     path = write(tmp_path, GOOD.format(password_file=password_file))
     # The webhook source's unset variable is no error here: webhook sources are skipped.
-    sources = load_pull_sources(path, {"GEOTAB_USERNAME": "api@example.com"})
+    sources = load_pull_sources(path, {"GEOTAB_USERNAME": "api@example.com"}, polled=POLLED)
     source = sources["fleet"]
     assert list(sources) == ["fleet"]
     assert source.server == "https://my.geotab.com"
@@ -81,7 +80,7 @@ BASE += 'password = "p"\n'
 def test_servers_dates_and_feeds(
     tmp_path: Path, more: str, expected: tuple[object, object, object]
 ) -> None:
-    source = load_pull_sources(write(tmp_path, BASE + more), {})["g"]
+    source = load_pull_sources(write(tmp_path, BASE + more), {}, polled=POLLED)["g"]
     assert (source.server, source.from_date, source.feeds) == expected
 
 
@@ -101,7 +100,7 @@ def test_servers_dates_and_feeds(
 )
 def test_bad_pull_sources_are_one_clear_line(tmp_path: Path, more: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message) as info:
-        load_pull_sources(write(tmp_path, BASE + more), {})
+        load_pull_sources(write(tmp_path, BASE + more), {}, polled=POLLED)
     assert "\n" not in str(info.value)
     assert "source 'g'" in str(info.value)
 
@@ -109,8 +108,10 @@ def test_bad_pull_sources_are_one_clear_line(tmp_path: Path, more: str, message:
 def test_an_unset_password_variable_names_the_source(tmp_path: Path) -> None:
     text = BASE.replace('password = "p"', 'password = "env:GEOTAB_PW"')
     with pytest.raises(ConfigError, match="source 'g': password: environment variable GEOTAB_PW"):
-        load_pull_sources(write(tmp_path, text + 'server = "my.geotab.com"'), {})
+        load_pull_sources(write(tmp_path, text + 'server = "my.geotab.com"'), {}, polled=POLLED)
 
 
-def test_the_pull_providers_are_the_installed_providers_without_webhooks() -> None:
-    assert {p.name for p in installed() if p.verifier is None} == PULL_PROVIDERS
+def test_a_webhook_provider_s_sources_are_not_pull_sources(tmp_path: Path) -> None:
+    text = BASE + 'server = "my.geotab.com"\n'
+    text += '[[sources]]\nname = "z"\nprovider = "zubie"\nsecrets = ["x"]\n'
+    assert list(load_pull_sources(write(tmp_path, text), {}, polled=POLLED)) == ["g"]
