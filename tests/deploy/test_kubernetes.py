@@ -264,9 +264,9 @@ def test_environment_is_what_fleetwire_reads_and_secrets_come_from_secrets() -> 
             assert not unknown, f"{name}: {unknown} are read by nothing"
             for item in container.get("env", []):
                 if item["name"] in referenced:
-                    assert item["valueFrom"]["secretKeyRef"]["name"] == (
-                        "fleetwire-provider-secrets"
-                    )
+                    ref = item["valueFrom"]["secretKeyRef"]
+                    assert ref["name"] == "fleetwire-provider-secrets"
+                    assert ref["key"] == item["name"], f"{name}: {item['name']} from {ref['key']}"
     for deployment, kind in SOURCE_READERS.items():
         pod = by_kind("Deployment")[deployment]["spec"]["template"]["spec"]
         [container] = pod["containers"]
