@@ -2,6 +2,7 @@
 # One image for every fleetwire process; the command picks the role:
 #   docker run fleetwire ingress      webhooks on 8080, admin (/healthz /readyz /metrics) on 9108
 #   docker run fleetwire process      a processor, admin on 9109
+#   docker run fleetwire poll         the poller of the pull sources, admin on 9110
 #   docker run fleetwire topics       create/apply the topics, then exit
 # Configuration is by environment (docs/operations.md); the sources file is expected at
 # /etc/fleetwire/sources/sources.toml (mount it from a secret).
@@ -45,6 +46,6 @@ ENV PATH=/opt/fleetwire/bin:$PATH \
     FLEETWIRE_LOG_FORMAT=json \
     FLEETWIRE_SOURCES=/etc/fleetwire/sources/sources.toml
 USER 10001:10001
-EXPOSE 8080 9108 9109
+EXPOSE 8080 9108 9109 9110
 ENTRYPOINT ["fleetwire"]
 CMD ["ingress"]
