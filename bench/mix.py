@@ -9,8 +9,7 @@ not deliveries.
 from __future__ import annotations
 
 import json
-import tomllib
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,10 +18,10 @@ from multidict import CIMultiDict
 
 from ingress.sources import Source, load_sources
 from ingress.verifier import Verifier
-from providers.registry import installed
+from providers.registry import Registry, installed
 
-BENCH_SOURCES = Path(__file__).resolve().parent / "sources.toml"
 SAMPLES = Path(__file__).resolve().parent.parent / "tests" / "samples"
+CREDENTIAL_KEYS = ("secrets", "basic_auth", "api_keys", "authorization")
 
 
 @dataclass(frozen=True)
@@ -33,10 +32,21 @@ class SignedRequest:
     body: bytes
 
 
-def known_entries(path: Path, providers: Collection[str]) -> list[dict[str, Any]]:
-    """The `[[sources]]` entries of `path` whose provider the ingress knows."""
-    document = tomllib.loads(path.read_text(encoding="utf-8"))
-    return [entry for entry in document["sources"] if entry.get("provider") in providers]
+def source_entries(registry: Registry) -> list[dict[str, Any]]:
+    """One `[[sources]]` entry per installed webhook provider, named after it, holding the
+    credentials its declaration gives its tests: the mix follows the registry."""
+    entries = []
+    for provider in registry:
+        if provider.verifier is None:
+            continue
+        source = provider.example_source()
+        entry: dict[str, Any] = {"name": source.name, "provider": source.provider}
+        for key in CREDENTIAL_KEYS:
+            values = getattr(source, key)
+            if values:
+                entry[key] = [secret.value for secret in values]
+        entries.append(entry)
+    return entries
 
 
 def sources_toml(entries: Sequence[Mapping[str, Any]]) -> str:
@@ -49,16 +59,17 @@ def sources_toml(entries: Sequence[Mapping[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def write_sources(dest: Path, template: Path = BENCH_SOURCES) -> dict[str, Source]:
+def write_sources(dest: Path) -> dict[str, Source]:
     """Write the sources the ingress can load to `dest`; return them, loaded as it will."""
-    dest.write_text(sources_toml(known_entries(template, installed().verifiers)), encoding="utf-8")
+    dest.write_text(sources_toml(source_entries(installed())), encoding="utf-8")
     return load_sources(dest, installed().verifiers, env={})
 
 
 def sample_bodies(provider: str, samples: Path = SAMPLES) -> list[bytes]:
-    """The provider's valid samples, byte for byte (the `*.invalid.json` ones are not)."""
+    """The provider's valid samples, byte for byte (not the `*.invalid.json` ones, nor the
+    pings, `*.ping.json`, which are no deliveries of vehicle events)."""
     paths = sorted((samples / provider).glob("*.json"))
-    return [p.read_bytes() for p in paths if not p.name.endswith(".invalid.json")]
+    return [p.read_bytes() for p in paths if not p.name.endswith((".invalid.json", ".ping.json"))]
 
 
 def sign(verifier: Verifier, body: bytes, now: float) -> dict[str, str] | None:

@@ -13,31 +13,28 @@ from multidict import CIMultiDict
 from bench import payloads
 from bench.loadtest import _takes_part
 from bench.mix import (
-    BENCH_SOURCES,
     BODIES,
     SAMPLES,
-    known_entries,
     sample_bodies,
     signed_body,
     signed_mix,
     small_body,
+    source_entries,
     sources_toml,
     typical_body,
     write_sources,
 )
-from tests.support.providers import VERIFIERS, verifier_for
+from tests.support.providers import REGISTRY, VERIFIERS, verifier_for
 
 
-def test_only_providers_the_ingress_knows_are_kept() -> None:
-    entries = known_entries(BENCH_SOURCES, VERIFIERS)
-    assert entries
-    assert {e["provider"] for e in entries} <= set(VERIFIERS)
-    every = {e["provider"] for e in tomllib.loads(BENCH_SOURCES.read_text())["sources"]}
-    assert set(VERIFIERS) <= every, "bench/sources.toml lacks a source for a known provider"
+def test_every_installed_webhook_provider_has_a_source_and_no_other() -> None:
+    entries = source_entries(REGISTRY)
+    assert [e["provider"] for e in entries] == sorted(VERIFIERS)
+    assert all(e["name"] == e["provider"] for e in entries)
 
 
 def test_written_sources_read_back_the_same() -> None:
-    entries = known_entries(BENCH_SOURCES, VERIFIERS)
+    entries = source_entries(REGISTRY)
     assert tomllib.loads(sources_toml(entries))["sources"] == entries
 
 
