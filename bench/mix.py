@@ -65,11 +65,16 @@ def write_sources(dest: Path) -> dict[str, Source]:
     return load_sources(dest, installed().verifiers, env={})
 
 
-def sample_bodies(provider: str, samples: Path = SAMPLES) -> list[bytes]:
-    """The provider's valid samples, byte for byte (not the `*.invalid.json` ones, nor the
-    pings, `*.ping.json`, which are no deliveries of vehicle events)."""
+def sample_paths(provider: str, samples: Path = SAMPLES) -> list[Path]:
+    """The provider's valid samples (not the `*.invalid.json` ones, nor the pings,
+    `*.ping.json`, which are no deliveries of vehicle events)."""
     paths = sorted((samples / provider).glob("*.json"))
-    return [p.read_bytes() for p in paths if not p.name.endswith((".invalid.json", ".ping.json"))]
+    return [p for p in paths if not p.name.endswith((".invalid.json", ".ping.json"))]
+
+
+def sample_bodies(provider: str, samples: Path = SAMPLES) -> list[bytes]:
+    """The provider's valid samples, byte for byte."""
+    return [p.read_bytes() for p in sample_paths(provider, samples)]
 
 
 def sign(verifier: Verifier, body: bytes, now: float) -> dict[str, str] | None:

@@ -24,7 +24,7 @@ from typing import Any
 from multidict import CIMultiDict
 
 from bench.broker import Record, record_bytes
-from bench.mix import SAMPLES, sample_bodies, sign
+from bench.mix import SAMPLES, sample_bodies, sample_paths, sign
 from fleetwire.envelope import RawRecord
 from fleetwire.errors import Ping
 from ingress import trace
@@ -71,8 +71,7 @@ def samples(
 
 
 def _names(provider: str, samples_dir: Path) -> list[str]:
-    paths = sorted((samples_dir / provider).glob("*.json"))
-    return [p.name for p in paths if not p.name.endswith(".invalid.json")]
+    return [p.name for p in sample_paths(provider, samples_dir)]
 
 
 def cycle(by_provider: Mapping[str, Sequence[Sample]]) -> list[Sample]:
