@@ -26,8 +26,10 @@ COPY fleetwire ./fleetwire
 COPY ingress ./ingress
 COPY processors ./processors
 COPY schemas ./schemas
+COPY providers ./providers
+COPY commands ./commands
 RUN /opt/uv/bin/uv sync --locked --no-editable --python /usr/local/bin/python \
- && /opt/fleetwire/bin/python -c "import fleetwire.cli, ingress.main, processors.main"
+ && /opt/fleetwire/bin/python -c "import commands.cli, ingress.main, processors.main"
 
 # --- runtime: the virtualenv on a clean slim image, as an unprivileged user -----------------
 FROM python:3.13-slim-bookworm AS runtime

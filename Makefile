@@ -89,8 +89,8 @@ schemas: venv
 	@$(BIN)/python -m schemas.client
 
 docs: venv
-	@$(BIN)/python -m schemas.eventsdoc
-	@$(BIN)/python -m schemas.asyncapi
+	@$(BIN)/python -m commands.eventsdoc
+	@$(BIN)/python -m commands.asyncapi
 
 clean:
 	rm -rf .venv .venv-* .tools .pytest_cache .mypy_cache .ruff_cache .hypothesis

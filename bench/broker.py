@@ -13,10 +13,10 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaProducer, TopicPartition
 
+from commands.provision import pipeline_topics
 from fleetwire import clients
 from fleetwire.connection import KafkaConnection, KafkaSecurity
 from fleetwire.kafka import raw_partitioner
-from fleetwire.provision import pipeline_topics
 from fleetwire.settings import Settings
 from fleetwire.topics import ensure_topics
 

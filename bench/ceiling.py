@@ -18,9 +18,9 @@ import uvloop
 from aiohttp import web
 
 from fleetwire.errors import AuthenticationError
-from ingress.registry import VERIFIERS, verifier_for
 from ingress.sources import load_sources
 from ingress.verifier import Verifier
+from providers.registry import installed
 
 ACCEPTED = b'{"status":"accepted"}'
 
@@ -52,8 +52,8 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
-    sources = load_sources(args.sources, VERIFIERS, env={})
-    verifiers = {name: verifier_for(source) for name, source in sources.items()}
+    sources = load_sources(args.sources, installed().verifiers, env={})
+    verifiers = {name: installed().verifier(source) for name, source in sources.items()}
     web.run_app(
         ceiling_app(verifiers),
         host=args.host,

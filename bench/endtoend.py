@@ -22,8 +22,8 @@ from bench.loadtest import start_ingress
 from bench.sender import Sent
 from fleetwire.settings import Settings
 from fleetwire.topics import TopicNames
-from ingress.registry import verifier_for
 from localkafka.ports import free_port
+from providers.registry import installed
 from schemas.catalog import DOMAINS
 
 GRACE_S = 30.0
@@ -34,7 +34,7 @@ SENDER_CONNECTIONS = 256
 
 def _requests(run: Run, count: int, host: str) -> list[bytes]:
     source = next(s for s in run.sources.values() if s.provider == payloads.PROVIDER)
-    verifier = verifier_for(source)
+    verifier = installed().verifier(source)
     now = time.time()
     signed = []
     for body in payloads.bodies(run.run_id, count):

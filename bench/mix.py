@@ -17,9 +17,9 @@ from typing import Any
 
 from multidict import CIMultiDict
 
-from ingress.registry import VERIFIERS, verifier_for
 from ingress.sources import Source, load_sources
 from ingress.verifier import Verifier
+from providers.registry import installed
 
 BENCH_SOURCES = Path(__file__).resolve().parent / "sources.toml"
 SAMPLES = Path(__file__).resolve().parent.parent / "tests" / "samples"
@@ -51,8 +51,8 @@ def sources_toml(entries: Sequence[Mapping[str, Any]]) -> str:
 
 def write_sources(dest: Path, template: Path = BENCH_SOURCES) -> dict[str, Source]:
     """Write the sources the ingress can load to `dest`; return them, loaded as it will."""
-    dest.write_text(sources_toml(known_entries(template, VERIFIERS)), encoding="utf-8")
-    return load_sources(dest, VERIFIERS, env={})
+    dest.write_text(sources_toml(known_entries(template, installed().verifiers)), encoding="utf-8")
+    return load_sources(dest, installed().verifiers, env={})
 
 
 def sample_bodies(provider: str, samples: Path = SAMPLES) -> list[bytes]:
@@ -81,7 +81,7 @@ def signed_mix(
     """
     per_source: list[list[SignedRequest]] = []
     for name, source in sorted(sources.items()):
-        verifier = verifier_for(source)
+        verifier = installed().verifier(source)
         signed = []
         for body in sample_bodies(source.provider, samples):
             headers = sign(verifier, body, now)

@@ -25,16 +25,16 @@ from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI, Request, Response
 
 from fleetwire.errors import AuthenticationError
-from ingress.registry import VERIFIERS, verifier_for
 from ingress.sources import load_sources
+from providers.registry import installed
 
 ACCEPTED = b'{"status":"accepted"}'
 
 
 def peer_app(sources: Path, bootstrap: str, prefix: str) -> FastAPI:
     verifiers = {
-        name: verifier_for(source)
-        for name, source in load_sources(sources, VERIFIERS, env={}).items()
+        name: installed().verifier(source)
+        for name, source in load_sources(sources, installed().verifiers, env={}).items()
     }
     producer: AIOKafkaProducer | None = None
 
@@ -69,7 +69,7 @@ def peer_app(sources: Path, bootstrap: str, prefix: str) -> FastAPI:
         key = verifier.delivery_id(request.headers, body) or hashlib.sha256(body).hexdigest()
         assert producer is not None
         await producer.send_and_wait(
-            f"{prefix}.raw.{verifier.provider}",
+            f"{prefix}.raw.{verifier.source.provider}",
             value=body,
             key=key.encode(),
             headers=[("fleetwire-source", source.encode())],

@@ -21,15 +21,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from aiokafka import TopicPartition
+from processors.registry import NORMALIZERS
 
 from bench.mix import sample_bodies
 from fleetwire import traceparent
+from fleetwire.envelope import RawRecord
 from fleetwire.topics import TopicNames
 from processors.batch import plan
 from processors.dedup import DedupWindow
 from processors.output import Transformer
-from processors.record import RawRecord
-from processors.registry import NORMALIZERS
 
 BATCH = 5000
 

@@ -1,7 +1,7 @@
 """Least privilege on Kafka: the rights each fleetwire role needs, and nothing more.
 
 Pure: the rights are derived from the topic prefix alone (CONTRACT.md, "Connecting to a
-secured Kafka"). `fleetwire acls` renders them for an operator (fleetwire.tools.acls);
+secured Kafka"). `fleetwire acls` renders them for an operator (commands.acls);
 the least-privilege test applies exactly that rendering to a broker that denies
 everything else, then runs every role under its own principal.
 """

@@ -3,7 +3,7 @@
 
 /schemas/ serves the committed JSON Schemas of the canonical events, so that `dataschema`
 points somewhere real without a separate web server (see FLEETWIRE_SCHEMA_BASE_URL);
-/asyncapi.yaml the AsyncAPI document of every topic beside them (schemas/asyncapi.py).
+/asyncapi.yaml the AsyncAPI document of every topic beside them (commands/asyncapi.py).
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from fleetwire.connection import KafkaConnection, KafkaSecurity
 from fleetwire.errors import ConfigError
+from schemas.published import DEFAULT_SCHEMA_BASE_URL
 
 
 class Delivery(StrEnum):
@@ -31,8 +32,6 @@ E = TypeVar("E", bound=Enum)
 
 DEFAULT_INGRESS_ADMIN_PORT = 9108
 DEFAULT_PROCESSOR_ADMIN_PORT = 9109
-# The local processor's admin listener serves schemas/json/ under /schemas/.
-DEFAULT_SCHEMA_BASE_URL = f"http://localhost:{DEFAULT_PROCESSOR_ADMIN_PORT}/schemas/"
 FOREVER = -1  # a retention of -1 keeps records until deleted by hand (Kafka's own convention)
 
 

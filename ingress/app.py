@@ -10,12 +10,12 @@ import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Protocol
 
 from aiohttp import web
 from multidict import CIMultiDict
 
+from fleetwire import envelope
 from fleetwire.errors import AuthenticationError, PublishError
 from fleetwire.topics import TopicNames
 from ingress import metrics, trace
@@ -145,11 +145,11 @@ class WebhookHandler:
             answer = verifier.challenge(request.headers, body)
             delivery_id = verifier.delivery_id(request.headers, body)
         except AuthenticationError as exc:
-            return _unauthorized(source, exc.reason, str(exc), request_id)
+            return _unauthorized(verifier, exc.reason, str(exc), request_id)
         except Exception as exc:  # a verifier bug must never become a 500 or let a request in
             context = _context(source, request_id)
             log.exception("verifier raised %s", type(exc).__name__, extra=context)
-            return _unauthorized(source, "verifier-error", type(exc).__name__, request_id)
+            return _unauthorized(verifier, "verifier-error", type(exc).__name__, request_id)
         if answer is not None:
             log.info("answered a handshake", extra=_context(source, request_id))
             return web.Response(body=answer, content_type="application/json")
@@ -240,20 +240,21 @@ async def _read_body(request: web.Request, limit: int) -> bytes | None:
 def _raw_headers(
     request: web.Request, verifier: Verifier, request_id: str, received_at: bytes
 ) -> list[tuple[str, bytes]]:
-    source, provider = _identity(verifier.source.name, verifier.provider)
-    headers = [
-        source,
-        provider,
-        ("fleetwire-received-at", received_at),
-        ("fleetwire-request-id", request_id.encode()),
-        ("content-type", header_bytes(request.headers.get("Content-Type", DEFAULT_TYPE))),
-        trace.raw_header(request.headers),
+    headers = request.headers
+    delivery = [
+        (name, header_bytes(value))
+        for name in verifier.delivery_headers
+        if (value := headers.get(name)) is not None
     ]
-    for name in verifier.delivery_headers:
-        value = request.headers.get(name)
-        if value is not None:
-            headers.append((name, header_bytes(value)))
-    return headers
+    return envelope.raw_headers(
+        verifier.source.name,
+        verifier.source.provider,
+        received_at=received_at,
+        request_id=request_id,
+        content_type=header_bytes(headers.get("Content-Type", DEFAULT_TYPE)),
+        trace=trace.raw_header(headers),
+        delivery=delivery,
+    )
 
 
 def _context(source: Source, request_id: str, **more: str) -> dict[str, str]:
@@ -261,16 +262,12 @@ def _context(source: Source, request_id: str, **more: str) -> dict[str, str]:
     return {"provider": source.provider, "source": source.name, "request_id": request_id, **more}
 
 
-@cache
-def _identity(source: str, provider: str) -> tuple[tuple[str, bytes], tuple[str, bytes]]:
-    return ("fleetwire-source", source.encode()), ("fleetwire-provider", provider.encode())
-
-
-def _unauthorized(source: Source, reason: str, detail: str, request_id: str) -> web.Response:
+def _unauthorized(verifier: Verifier, reason: str, detail: str, request_id: str) -> web.Response:
+    source = verifier.source
     metrics.AUTH_FAILURES.labels(source.name, reason).inc()
     context = _context(source, request_id, reason=reason)
     log.info("authentication failed: %s (%s)", reason, detail, extra=context)
-    return _json_error(401, "authentication failed")
+    return _json_error(verifier.refusal_status, "authentication failed")
 
 
 def _unavailable(reason: str) -> web.Response:

@@ -26,7 +26,6 @@ class Outcome(Enum):
 
 
 class AzugaVerifier(Verifier):
-    provider = "azuga"
     uses = frozenset({"basic_auth", "api_key_header", "api_keys"})
 
     def __init__(self, source: Source) -> None:

@@ -21,8 +21,8 @@ from ingress import trace
 from ingress.app import IngressConfig, WebhookHandler, webhook_app
 from ingress.peers import Peers
 from ingress.publisher import RawPublisher
-from ingress.registry import VERIFIERS, verifier_for
 from ingress.sources import load_sources
+from ingress.verifier import Verifiers
 
 log = logging.getLogger(__name__)
 
@@ -64,13 +64,14 @@ def hold_stop_signals() -> None:
     signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
 
 
-def build_config(settings: Settings) -> IngressConfig:
-    """Load and check the sources; raises ConfigError before anything listens."""
-    sources = load_sources(settings.sources_path, VERIFIERS)
+def build_config(settings: Settings, providers: Verifiers) -> IngressConfig:
+    """Load and check the sources against the installed webhook providers' verifiers;
+    raises ConfigError before anything listens."""
+    sources = load_sources(settings.sources_path, providers)
     verifiers = {}
     for name, source in sources.items():
         try:
-            verifiers[name] = verifier_for(source)
+            verifiers[name] = providers[source.provider](source)
         except ConfigError as exc:
             raise ConfigError(f"{settings.sources_path}: {exc}") from None
     return IngressConfig(

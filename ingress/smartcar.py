@@ -39,8 +39,6 @@ HANDSHAKE_FORMS = (("eventType", "data"), ("eventName", "payload"))
 
 
 class SmartcarVerifier(Verifier):
-    provider = "smartcar"
-
     def __init__(self, source: Source) -> None:
         super().__init__(source)
         if not source.secrets:

@@ -99,7 +99,8 @@ def _source(
     provider = entry.get("provider")
     if not isinstance(provider, str) or provider not in providers:
         raise ConfigError(
-            f"{where}: unknown provider {provider!r}; use one of {', '.join(sorted(providers))}"
+            f"{where}: unknown provider {provider!r} (no such provider is installed); "
+            f"installed providers: {', '.join(sorted(providers))}"
         )
     header = entry.get("api_key_header")
     if header is not None and (not isinstance(header, str) or not header.strip()):

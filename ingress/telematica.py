@@ -46,7 +46,6 @@ FAMILIES = (SVIX, STANDARD)
 
 
 class TelematicaVerifier(Verifier):
-    provider = "telematica"
     delivery_headers = (SVIX.id, SVIX.timestamp, STANDARD.id, STANDARD.timestamp)
 
     def __init__(self, source: Source) -> None:

@@ -25,9 +25,11 @@ Headers = Mapping[str, str]
 class Verifier(ABC):
     """Authenticates one source's webhooks and names their deliveries."""
 
-    provider: ClassVar[str]
     # Lowercase names of the provider's own delivery headers, copied onto the raw record.
     delivery_headers: ClassVar[tuple[str, ...]] = ()
+    # The answer to a delivery that fails authentication. Most providers retry a 5xx and
+    # give up on a 4xx; one that retries every 4xx but one (Motive: 403) says which here.
+    refusal_status: ClassVar[int] = 401
     # The sources-file credential keys this provider understands; any other is a mistake.
     uses: ClassVar[frozenset[str]] = frozenset({"secrets"})
 
@@ -36,7 +38,7 @@ class Verifier(ABC):
         unused = source.credentials() - self.uses
         if unused:
             raise ConfigError(
-                f"{source.where}: {self.provider} does not use {', '.join(sorted(unused))}; "
+                f"{source.where}: {source.provider} does not use {', '.join(sorted(unused))}; "
                 f"remove it (it takes {', '.join(sorted(self.uses))})"
             )
 
@@ -99,3 +101,7 @@ def required_header(headers: Headers, name: str) -> str:
 
 def secret_keys(secrets: Iterable[Secret]) -> tuple[bytes, ...]:
     return tuple(secret.encode() for secret in secrets)
+
+
+# The installed webhook providers' verifiers by provider name (providers.registry).
+Verifiers = Mapping[str, type[Verifier]]

@@ -44,6 +44,7 @@ from ingress.server import (
     hold_stop_signals,
     serve,
 )
+from ingress.verifier import Verifiers
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 STOP_MARGIN_S = 10.0
 
 
-def run_workers(settings: Settings) -> int:
+def run_workers(settings: Settings, verifiers: Verifiers) -> int:
     directory = tempfile.mkdtemp(prefix="fleetwire-ingress-metrics-")
     # prometheus_client picks its multiprocess mode when a process imports it, so the
     # workers must inherit the variable: they are spawned, never forked.
@@ -67,7 +68,7 @@ def run_workers(settings: Settings) -> int:
             http_port=reserved[0].getsockname()[1],
             admin_port=reserved[1].getsockname()[1],
         )
-        return _supervise(shared, directory)
+        return _supervise(shared, verifiers, directory)
     finally:
         for sock in reserved:
             sock.close()
@@ -87,14 +88,15 @@ def reserve_port(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _supervise(settings: Settings, directory: str) -> int:
+def _supervise(settings: Settings, verifiers: Verifiers, directory: str) -> int:
     context = multiprocessing.get_context("spawn")
     # One flag per worker, set once it has reached Kafka (ingress.peers).
     connected = context.RawArray("b", settings.workers)
     workers = [
         context.Process(
             target=worker_main,
-            args=(settings, directory, index, connected),
+            # Verifier classes travel by their import path: each worker imports them.
+            args=(settings, dict(verifiers), directory, index, connected),
             name=f"ingress-{index}",
         )
         for index in range(settings.workers)
@@ -168,13 +170,17 @@ def _stop(workers: Sequence[BaseProcess], settings: Settings) -> None:
 
 
 def worker_main(
-    settings: Settings, directory: str, index: int, connected: MutableSequence[int]
+    settings: Settings,
+    verifiers: Verifiers,
+    directory: str,
+    index: int,
+    connected: MutableSequence[int],
 ) -> None:
     """One worker process: a whole ingress reporting into the shared metrics directory."""
     hold_stop_signals()
     logs.configure(settings.log_format, settings.log_level)
     try:
-        config = build_config(settings)
+        config = build_config(settings, verifiers)
     except FleetwireError as exc:
         print(f"fleetwire: error: {exc}", file=sys.stderr)
         sys.exit(2)

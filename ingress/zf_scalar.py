@@ -36,7 +36,6 @@ BATCH_ID = JsonStringField("eventBatchId")
 
 
 class ZfScalarVerifier(Verifier):
-    provider = "zf-scalar"
     uses = frozenset({"secrets", "authorization"})
 
     def __init__(self, source: Source) -> None:

@@ -20,8 +20,6 @@ HEADER = "Zubie-Signature"
 
 
 class ZubieVerifier(Verifier):
-    provider = "zubie"
-
     def __init__(self, source: Source) -> None:
         super().__init__(source)
         if not source.secrets:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from fleetwire.envelope import RawRecord
 from fleetwire.errors import RejectedRecord
 from processors import event
-from processors.record import RawRecord
 from processors.timestamps import epoch_ms_utc
 from schemas import azuga as a
 from schemas import canonical as c

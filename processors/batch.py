@@ -13,9 +13,10 @@ from typing import Any
 
 from aiokafka import TopicPartition
 
+from fleetwire import envelope
+from fleetwire.envelope import RawRecord
 from processors.dedup import DedupWindow, DeliveryKey
 from processors.output import OutRecord, Transformer
-from processors.record import RawRecord
 
 
 @dataclass
@@ -74,7 +75,7 @@ def delivery_key(topic: str, key: bytes | None, headers: Mapping[str, str]) -> D
     """What identifies a delivery across retries: its raw topic, source and delivery id."""
     if not key:
         return None  # nothing identifies the delivery; never suppress it
-    return (topic, headers.get("fleetwire-source", ""), key)
+    return (topic, headers.get(envelope.SOURCE, ""), key)
 
 
 class _EpochSeconds:

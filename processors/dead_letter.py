@@ -1,8 +1,8 @@
 """A dead-lettered record as replay sees it: where it sits, why it failed, what to resend.
 
 Pure: headers in, decisions out. The dead-letter headers are those `processors.output`
-adds (`fleetwire-error-kind`, `fleetwire-error`, `fleetwire-failed-at`, the original
-topic, partition and offset); everything else is what the ingress recorded.
+adds (`fleetwire.envelope.DEAD_LETTER_HEADERS`); everything else is what the raw
+record's writer recorded.
 """
 
 from __future__ import annotations
@@ -11,20 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from fleetwire import envelope
 from fleetwire.logs import record_ref
 
 KafkaHeaders = list[tuple[str, bytes]]
-
-REPLAY_OF = "fleetwire-replay-of"
-_DEAD_LETTER_HEADERS = frozenset(
-    {
-        "fleetwire-failed-at",
-        "fleetwire-original-topic",
-        "fleetwire-original-partition",
-        "fleetwire-original-offset",
-        REPLAY_OF,
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -43,15 +33,15 @@ class DeadLetter:
 
     @property
     def kind(self) -> str:
-        return self._header("fleetwire-error-kind") or "unknown"
+        return envelope.header(self.headers, envelope.ERROR_KIND) or "unknown"
 
     @property
     def reason(self) -> str:
-        return self._header("fleetwire-error") or ""
+        return envelope.header(self.headers, envelope.ERROR) or ""
 
     @property
     def failed_at(self) -> datetime | None:
-        text = self._header("fleetwire-failed-at")
+        text = envelope.header(self.headers, envelope.FAILED_AT)
         if text is None:
             return None
         try:
@@ -61,18 +51,7 @@ class DeadLetter:
 
     def replay_headers(self) -> KafkaHeaders:
         """The raw record's own headers again, marked as a replay of this dead letter."""
-        kept = [
-            (name, value)
-            for name, value in self.headers
-            if not name.startswith("fleetwire-error") and name not in _DEAD_LETTER_HEADERS
-        ]
-        return [*kept, (REPLAY_OF, self.ref.encode())]
-
-    def _header(self, name: str) -> str | None:
-        for key, value in self.headers:
-            if key == name:
-                return value.decode("utf-8", "replace")
-        return None
+        return envelope.for_replay(self.headers, self.ref)
 
 
 @dataclass(frozen=True)

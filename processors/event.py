@@ -8,9 +8,9 @@ from typing import TypeVar
 
 import msgspec
 
+from fleetwire.envelope import RawRecord
 from fleetwire.errors import RejectedRecord
 from processors import trace
-from processors.record import RawRecord
 from processors.vin import clean_vin, is_valid_vin
 from schemas.canonical import CanonicalEvent, EventData, Vehicle
 from schemas.catalog import EVENT_TYPES, SCHEMA_BASE_URL

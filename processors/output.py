@@ -7,19 +7,19 @@ the raw body unchanged and the reason. Nothing here touches Kafka.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import msgspec
 from aiokafka import TopicPartition
 
+from fleetwire import envelope
+from fleetwire.envelope import RawRecord
 from fleetwire.errors import Ping, RejectedRecord
 from fleetwire.logs import record_ref
 from fleetwire.topics import TopicNames
 from processors import metrics, trace
-from processors.record import RawRecord
-from processors.registry import Normalizer
 from schemas.canonical import CLOUDEVENTS_CONTENT_TYPE, CanonicalEvent
 from schemas.catalog import EVENT_TYPES, SCHEMA_BASE_URL
 
@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 _ENCODER = msgspec.json.Encoder()
 _CLOUDEVENTS_CONTENT_TYPE = CLOUDEVENTS_CONTENT_TYPE.encode()
 KafkaHeaders = list[tuple[str, bytes]]
+# A provider's normalizer: one raw record in, its canonical events out. It raises
+# RejectedRecord for what cannot be normalized and Ping for a test delivery.
+Normalizer = Callable[[RawRecord], list[CanonicalEvent]]
 MAX_REASON_CHARS = 1000
 
 
@@ -139,7 +142,7 @@ class Transformer:
             key=event.subject.encode(),
             value=_ENCODER.encode(event),
             headers=[
-                ("content-type", _CLOUDEVENTS_CONTENT_TYPE),
+                (envelope.CONTENT_TYPE, _CLOUDEVENTS_CONTENT_TYPE),
                 (trace.HEADER, (event.traceparent or "").encode()),
             ],
             event_type=event.type,
@@ -147,20 +150,16 @@ class Transformer:
 
     def dead_letter(self, message: InRecord, provider: str, kind: str, reason: str) -> OutRecord:
         failed_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        kept = [
-            (k, v)
-            for k, v in message.headers
-            if not k.startswith("fleetwire-error") and k not in _DLQ_HEADERS
-        ]
-        headers = [
-            *_with_context(kept, _record_context(message, provider).encode()),
-            ("fleetwire-error-kind", kind.encode()),
-            ("fleetwire-error", reason[:MAX_REASON_CHARS].encode()),
-            ("fleetwire-failed-at", failed_at.encode()),
-            ("fleetwire-original-topic", message.topic.encode()),
-            ("fleetwire-original-partition", str(message.partition).encode()),
-            ("fleetwire-original-offset", str(message.offset).encode()),
-        ]
+        kept = envelope.without_dead_letter(message.headers)
+        headers = envelope.dead_letter_headers(
+            _with_context(kept, _record_context(message, provider).encode()),
+            kind=kind,
+            reason=reason[:MAX_REASON_CHARS],
+            failed_at=failed_at,
+            topic=message.topic,
+            partition=message.partition,
+            offset=message.offset,
+        )
         log.warning(
             "dead-lettered: %s: %s",
             kind,
@@ -174,16 +173,6 @@ class Transformer:
             headers=headers,
             error_kind=kind,
         )
-
-
-_DLQ_HEADERS = frozenset(
-    {
-        "fleetwire-failed-at",
-        "fleetwire-original-topic",
-        "fleetwire-original-partition",
-        "fleetwire-original-offset",
-    }
-)
 
 
 # Provider structs pass integers of any size through (msgspec reads them all), but

@@ -27,13 +27,12 @@ from aiokafka.errors import KafkaError
 
 from fleetwire import clients
 from fleetwire.diagnosis import start_client
-from fleetwire.errors import ConfigError, FleetwireError
+from fleetwire.errors import FleetwireError
 from fleetwire.kafka import raw_producer
 from fleetwire.settings import Settings
 from fleetwire.topics import TopicNames
 from fleetwire.writing import internals
 from processors.dead_letter import DeadLetter, Selection
-from processors.registry import NORMALIZERS
 
 PER_TRANSACTION = 500
 PROGRESS_EVERY_S = 2.0
@@ -57,14 +56,14 @@ class Summary:
 
 async def replay(
     settings: Settings,
-    providers: Sequence[str] | None,
+    providers: Sequence[str],
     selection: Selection,
     *,
     dry_run: bool,
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
 ) -> int:
-    chosen = _providers(providers)
+    chosen = list(providers)
     topics = TopicNames(settings.topic_prefix)
     started = time.monotonic()
     summary = Summary()
@@ -106,16 +105,6 @@ async def replay(
             await producer.stop()
     print(f"replay: {summary.line(dry_run, time.monotonic() - started)}", file=out)
     return 0
-
-
-def _providers(providers: Sequence[str] | None) -> list[str]:
-    chosen = list(providers or sorted(NORMALIZERS))
-    unknown = [p for p in chosen if p not in NORMALIZERS]
-    if unknown:
-        raise ConfigError(
-            f"--provider {', '.join(unknown)}: unknown; use one of {', '.join(sorted(NORMALIZERS))}"
-        )
-    return chosen
 
 
 class _Writer:

@@ -5,20 +5,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Sequence
+from collections.abc import Mapping
 
 from aiohttp import web
 
 from fleetwire.admin import admin_app, start_admin
 from fleetwire.heap import settle_after_start
 from fleetwire.settings import Settings
+from processors.output import Normalizer
 from processors.worker import Worker
 
 log = logging.getLogger(__name__)
 
 
-async def serve(settings: Settings, providers: Sequence[str]) -> None:
-    worker = Worker(settings, providers)
+async def serve(settings: Settings, normalizers: Mapping[str, Normalizer]) -> None:
+    worker = Worker(settings, list(normalizers), normalizers)
     admin = web.AppRunner(
         admin_app(worker.ready, schema_base_url=settings.schema_base_url), access_log=None
     )

@@ -27,9 +27,9 @@ import math
 from collections.abc import Callable
 from typing import Any, TypeGuard
 
+from fleetwire.envelope import RawRecord
 from fleetwire.errors import RejectedRecord
 from processors import event
-from processors.record import RawRecord
 from processors.timestamps import epoch_ms_utc, epoch_s_utc, iso_utc
 from processors.units import distance_km, speed_kmh
 from schemas import canonical as c

@@ -26,9 +26,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypedDict
 
+from fleetwire.envelope import RawRecord
 from fleetwire.errors import RejectedRecord
 from processors import event
-from processors.record import RawRecord
 from processors.timestamps import epoch_s_utc, iso_utc
 from processors.units import distance_km
 from schemas import canonical as c

@@ -30,9 +30,8 @@ from processors import metrics
 from processors.batch import Batch, plan
 from processors.dedup import DedupWindow
 from processors.delivery import AtLeastOnce, Delivery, Outcome, Transactional
-from processors.output import Transformer
+from processors.output import Normalizer, Transformer
 from processors.partitions import Partitions
-from processors.registry import NORMALIZERS, Normalizer
 from processors.trace import HEADER as TRACE_HEADER
 
 log = logging.getLogger(__name__)
@@ -70,7 +69,7 @@ class Worker:
         self,
         settings: Settings,
         providers: Sequence[str],
-        normalizers: Mapping[str, Normalizer] = NORMALIZERS,
+        normalizers: Mapping[str, Normalizer],
     ) -> None:
         topics = TopicNames(settings.topic_prefix)
         self._providers = {topics.raw(p): p for p in providers}

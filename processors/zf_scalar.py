@@ -25,9 +25,9 @@ from typing import TypeVar
 
 import msgspec
 
+from fleetwire.envelope import RawRecord
 from fleetwire.errors import RejectedRecord
 from processors import event
-from processors.record import RawRecord
 from processors.timestamps import iso_utc
 from processors.vin import clean_vin
 from schemas import canonical as c

@@ -19,9 +19,9 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any, Literal, TypedDict, TypeVar
 
+from fleetwire.envelope import RawRecord
 from fleetwire.errors import RejectedRecord
 from processors import event
-from processors.record import RawRecord
 from processors.timestamps import format_utc, iso_utc, parse_iso
 from processors.units import miles_to_km, mph_to_kmh
 from schemas import canonical as c

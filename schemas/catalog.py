@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fleetwire.settings import DEFAULT_SCHEMA_BASE_URL
 from schemas import canonical as c
 from schemas.events import (
     assignments,
@@ -22,6 +21,7 @@ from schemas.events import (
     state,
     trips,
 )
+from schemas.published import DEFAULT_SCHEMA_BASE_URL
 
 # Where the JSON Schemas in schemas/json/ are published by default (every process's admin
 # listener serves them); events are built pointing there and committed schemas carry it in

@@ -13,6 +13,11 @@ from typing import Any
 
 import msgspec
 
+# Where the committed schemas are published by default: the local processor's admin
+# listener (port 9109) serves schemas/json/ under /schemas/. Events point there unless
+# FLEETWIRE_SCHEMA_BASE_URL says otherwise.
+DEFAULT_SCHEMA_BASE_URL = "http://localhost:9109/schemas/"
+
 
 def format_schema(document: dict[str, Any]) -> bytes:
     """The one layout of a schema file: two-space indent, a final newline."""

@@ -11,7 +11,7 @@ from multidict import CIMultiDict
 
 from bench import payloads
 from bench.mix import BENCH_SOURCES, known_entries, signed_mix, sources_toml, write_sources
-from ingress.registry import VERIFIERS, verifier_for
+from tests.support.providers import VERIFIERS, verifier_for
 
 
 def test_only_providers_the_ingress_knows_are_kept() -> None:

@@ -17,10 +17,10 @@ from fleetwire import clients
 from fleetwire_events import DOMAINS, TYPES, Event, MemorySeenStore, is_typed
 from fleetwire_events.consumer import Consumer, domains_for
 from fleetwire_events.security import Security
-from ingress.registry import verifier_for
 from tests.support.ingress import SOURCES, sources_toml
 from tests.support.kafka import BOOTSTRAP, CONNECTION
 from tests.support.processes import Pipeline, running_pipeline
+from tests.support.providers import verifier_for
 from tests.support.runtime import processed, read_to_end, until
 from tests.support.samples import valid_samples
 

@@ -10,8 +10,8 @@ from types import ModuleType
 
 import pytest
 
+from commands import eventsdoc
 from fleetwire_events import decode
-from schemas import eventsdoc
 
 CLIENT = Path(__file__).resolve().parents[2] / "clients" / "python"
 EXAMPLE = CLIENT / "examples" / "consumer.py"

@@ -10,8 +10,8 @@ from typing import Any
 
 import yaml
 
+from commands.acls import render_commands
 from fleetwire.acls import Role, acl_plan
-from fleetwire.tools.acls import render_commands
 from tests.support.deployment import CONTRACT_PORTS, settings_for, settings_variables, subcommands
 from tests.support.monitoring import ROOT
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from processors.registry import NORMALIZERS
+from tests.support.providers import NORMALIZERS
 from tests.support.samples import sample, valid_samples
 
 WRONG_VALUES: tuple[Any, ...] = ([], {}, "text", -1, 1.5, True, None, "9" * 30)

@@ -24,7 +24,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from standardwebhooks import Webhook
 
-from ingress.registry import VERIFIERS
 from tests.conftest import RUN_ID
 from tests.faults.common import (
     LEAN_TOPICS,
@@ -40,6 +39,7 @@ from tests.faults.common import (
 from tests.support.ingress import AUTH_HEADER_NAMES
 from tests.support.kafka import read_all
 from tests.support.processes import environment, run
+from tests.support.providers import VERIFIERS
 
 pytestmark = pytest.mark.kafka
 LIMIT = 4096

@@ -16,17 +16,17 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from fleetwire.clients import client_options
+from fleetwire.envelope import RawRecord
 from fleetwire.topics import TopicNames
 from localkafka.ports import free_port
 from processors.event import event_id
 from processors.output import InRecord, Transformer
-from processors.record import RawRecord
-from processors.registry import NORMALIZERS
 from schemas.catalog import EVENT_TYPES
 from tests.faults.common import LEAN_TOPICS, write_sources
 from tests.faults.hostile import Case, hostile_cases, out_of_range_cases, wrong_type_cases
 from tests.support.kafka import connection, read_all
 from tests.support.processes import Service, environment, run
+from tests.support.providers import NORMALIZERS
 from tests.support.samples import sample
 
 pytestmark = pytest.mark.kafka

@@ -16,8 +16,8 @@ import pytest
 
 from fleetwire.topics import TopicNames
 from processors.output import InRecord, Transformer
-from processors.registry import NORMALIZERS
 from tests.faults.hostile import Case, hostile_cases, out_of_range_cases, wrong_type_cases
+from tests.support.providers import NORMALIZERS
 
 
 def every_case() -> list[Case]:

@@ -19,6 +19,7 @@ from fleetwire.acls import (
 )
 from fleetwire.errors import ConfigError
 from fleetwire.topics import TopicNames
+from providers.registry import installed
 
 # Kafka topic prefixes as FLEETWIRE_TOPIC_PREFIX accepts them (fleetwire.settings._prefix).
 PREFIXES = st.text(
@@ -26,7 +27,7 @@ PREFIXES = st.text(
     min_size=1,
     max_size=40,
 )
-PROVIDERS = st.sampled_from(["azuga", "zf-scalar", "telematica", "zubie", "smartcar"])
+PROVIDERS = st.sampled_from(installed().names)
 DOMAINS = st.sampled_from(["vehicle", "driving", "device", "driver", "charger"])
 ALL_OPERATIONS = list(Operation)
 

@@ -15,9 +15,9 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from hypothesis import given
 from hypothesis import strategies as st
 
+from commands.provision import layout, pipeline_topics
 from fleetwire import clients
 from fleetwire.errors import ConfigError
-from fleetwire.provision import layout, pipeline_topics
 from fleetwire.settings import Settings
 from fleetwire.topics import (
     DLQ_PARTITIONS,
@@ -28,10 +28,11 @@ from fleetwire.topics import (
     declared_topics,
     find_drift,
 )
-from processors.registry import NORMALIZERS
+from providers.registry import installed
 from schemas.catalog import DOMAINS
 from tests.support.kafka import CONNECTION
 from tests.support.processes import FLEETWIRE, environment, run
+from tests.support.providers import NORMALIZERS
 
 HOUR_MS = 3_600_000
 
@@ -47,7 +48,7 @@ layouts = st.builds(
     max_body_bytes=st.integers(1, 1 << 30),
 )
 providers = st.lists(
-    st.sampled_from(["azuga", "zf-scalar", "telematica", "zubie", "smartcar"]),
+    st.sampled_from(installed().names),
     min_size=1,
     unique=True,
 )

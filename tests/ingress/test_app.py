@@ -24,6 +24,7 @@ from ingress.sources import Source
 from ingress.verifier import Headers, Verifier
 from tests.support.ingress import create_raw_topics, ingress_config
 from tests.support.kafka import connection, read_all
+from tests.support.providers import VERIFIERS
 from tests.support.samples import sample
 
 pytestmark = pytest.mark.kafka
@@ -195,7 +196,7 @@ async def test_unknown_sources_methods_and_paths_add_no_label_values(ingress: In
         before_405[0] + 1,
         before_405[1] + 1,
     )
-    assert sources() <= {"_unknown", "azuga", "zf-scalar", "telematica", "zubie", "smartcar"}
+    assert sources() <= {"_unknown", *VERIFIERS}
 
 
 class Exploding(Verifier):

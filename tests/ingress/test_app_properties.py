@@ -16,10 +16,10 @@ from multidict import CIMultiDict
 
 from ingress.app import WebhookHandler, webhook_app
 from ingress.publisher import RawPublisher
-from ingress.registry import verifier_for
 from tests.conftest import RUN_ID
 from tests.support.ingress import AUTH_HEADER_NAMES, SOURCES, create_raw_topics, ingress_config
 from tests.support.kafka import connection
+from tests.support.providers import verifier_for
 
 pytestmark = pytest.mark.kafka
 LIMIT = 4096

@@ -10,6 +10,7 @@ from fleetwire.errors import ConfigError
 from fleetwire.settings import Settings
 from ingress.server import build_config
 from tests.support.processes import environment, run
+from tests.support.providers import VERIFIERS
 
 SECRET_VALUE = "whsec_this-is-not-base64!"
 
@@ -36,7 +37,7 @@ def test_each_verifier_refuses_a_source_it_cannot_use(
 ) -> None:
     settings = settings_for(tmp_path, f'[[sources]]\nname = "s1"\n{entry}\n')
     with pytest.raises(ConfigError, match=problem) as info:
-        build_config(settings)
+        build_config(settings, VERIFIERS)
     message = str(info.value)
     assert message.startswith(f"{settings.sources_path}: source 's1'")
     assert "\n" not in message
@@ -44,11 +45,12 @@ def test_each_verifier_refuses_a_source_it_cannot_use(
 
 def test_every_provider_of_the_development_sources_builds() -> None:
     sources = Path(__file__).resolve().parents[2] / "deploy" / "local" / "sources.toml"
-    config = build_config(Settings(sources_path=sources))
-    assert sorted(v.provider for v in config.verifiers.values()) == sorted(
-        ["azuga", "zf-scalar", "telematica", "zubie", "smartcar"]
-    )
-    assert sorted(config.verifiers) == sorted(v.provider for v in config.verifiers.values())
+    config = build_config(Settings(sources_path=sources), VERIFIERS)
+    # One source per installed webhook provider, named after it.
+    assert sorted(v.source.provider for v in config.verifiers.values()) == sorted(VERIFIERS)
+    assert sorted(config.verifiers) == sorted(VERIFIERS)
+    for provider, verifier in config.verifiers.items():
+        assert type(verifier) is VERIFIERS[provider]
 
 
 def test_the_ingress_refuses_to_start_with_one_line_and_no_secret(tmp_path: Path) -> None:

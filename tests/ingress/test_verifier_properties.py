@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from multidict import CIMultiDict
 
 from fleetwire.errors import AuthenticationError
-from ingress.registry import VERIFIERS, verifier_for
 from ingress.sources import Secret, Source
 from ingress.verifier import Verifier
 from tests.support.ingress import AUTH_HEADER_NAMES
+from tests.support.providers import VERIFIERS, verifier_for
 
 WHSEC = "whsec_" + base64.b64encode(b"property test key").decode()
 

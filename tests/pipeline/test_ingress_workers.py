@@ -25,6 +25,7 @@ from ingress.server import build_config, serve
 from localkafka.ports import free_port
 from tests.support.kafka import read_all
 from tests.support.processes import Service, environment, run
+from tests.support.providers import VERIFIERS
 
 pytestmark = pytest.mark.kafka
 SECRET = "workers-secret"
@@ -204,7 +205,9 @@ async def test_a_worker_says_ready_only_once_its_peers_have_reached_kafka(
     )
     flags = multiprocessing.get_context("spawn").RawArray("b", 2)
     serving = asyncio.create_task(
-        serve(settings, build_config(settings), CollectorRegistry(), peers=Peers(flags, 0))
+        serve(
+            settings, build_config(settings, VERIFIERS), CollectorRegistry(), peers=Peers(flags, 0)
+        )
     )
     try:
         deadline = time.monotonic() + 30

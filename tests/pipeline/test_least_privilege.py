@@ -25,9 +25,9 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from commands.acls import command_lines
 from fleetwire.acls import Role
 from fleetwire.settings import Settings
-from fleetwire.tools.acls import command_lines
 from fleetwire.topics import TopicNames
 from localkafka.ports import free_port
 from schemas.catalog import DOMAINS

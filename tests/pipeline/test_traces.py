@@ -10,11 +10,11 @@ import aiohttp
 import pytest
 
 from fleetwire import traceparent
-from ingress.registry import verifier_for
 from tests.support.ingress import SOURCES
 from tests.support.kafka import read_all
 from tests.support.otlp import otlp_receiver
 from tests.support.processes import running_pipeline
+from tests.support.providers import verifier_for
 from tests.support.runtime import until
 from tests.support.samples import sample
 

@@ -11,8 +11,8 @@ from fleetwire.topics import TopicNames
 from processors.batch import delivery_key, plan
 from processors.dedup import DedupWindow
 from processors.output import Transformer
-from processors.registry import NORMALIZERS
 from tests.support.backlog import Raw, raw, trip
+from tests.support.providers import NORMALIZERS
 from tests.support.samples import sample
 
 TOPICS = TopicNames("p")

@@ -8,9 +8,9 @@ import pytest
 
 from fleetwire.topics import TopicNames
 from processors.output import Transformer
-from processors.registry import NORMALIZERS
 from schemas.catalog import EVENT_TYPES, SCHEMA_BASE_URL
 from tests.support.golden import delivery
+from tests.support.providers import NORMALIZERS
 from tests.support.samples import valid_samples
 
 BASES = ["https://schemas.example.com/fleetwire/", "http://processor.internal:9109/schemas/"]

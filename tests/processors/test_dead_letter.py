@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from fleetwire.topics import TopicNames
 from processors.dead_letter import DeadLetter, Selection
 from processors.output import InRecord, Transformer, _has_long_digit_run
-from processors.registry import NORMALIZERS
 from tests.support.backlog import raw
+from tests.support.providers import NORMALIZERS
 from tests.support.samples import sample
 
 TOPICS = TopicNames("p")

@@ -18,12 +18,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from fleetwire.envelope import RawRecord
 from fleetwire.errors import RejectedRecord
 from processors.event import ID_NAMESPACE, event_id
-from processors.record import RawRecord
-from processors.registry import NORMALIZERS
 from schemas.canonical import CanonicalEvent
 from schemas.catalog import EVENT_TYPES
+from tests.support.providers import NORMALIZERS
 from tests.support.samples import valid_samples
 
 PROVIDERS = sorted(NORMALIZERS)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from fleetwire.envelope import RawRecord
 from fleetwire.errors import Ping
 from fleetwire.topics import TopicNames
 from processors import metrics
 from processors.output import InRecord, Transformer
-from processors.record import RawRecord
 from schemas.canonical import CanonicalEvent
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from fleetwire.envelope import RawRecord
 from fleetwire.errors import RejectedRecord
 from fleetwire.settings import Delivery, Settings
 from processors import zubie
-from processors.record import RawRecord
 from processors.worker import Worker
 from schemas.canonical import CanonicalEvent
 from tests.support.backlog import produce, raw, trip

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fleetwire.envelope import RawRecord
 from fleetwire.errors import RejectedRecord
 from processors import telematica
-from processors.record import RawRecord
 from processors.timestamps import format_utc
 from schemas.canonical import CanonicalEvent
 from tests.support.golden import assert_matches_golden, orphaned_golden_files

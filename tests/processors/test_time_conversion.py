@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fleetwire.envelope import RawRecord
 from fleetwire.errors import RejectedRecord
 from processors import azuga, zubie
-from processors.record import RawRecord
 from tests.support.samples import sample
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

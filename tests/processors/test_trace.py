@@ -10,10 +10,10 @@ import pytest
 from fleetwire import traceparent
 from processors.output import InRecord
 from tests.support.golden import TRANSFORMER, delivery
+from tests.support.providers import PROVIDERS
 from tests.support.samples import sample, valid_samples
 
 RAW = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-PROVIDERS = ("azuga", "zf-scalar", "telematica", "zubie", "smartcar")
 SAMPLES = [(p, path) for p in PROVIDERS for path in valid_samples(p)]
 
 

@@ -7,11 +7,14 @@ import asyncio
 from fleetwire.settings import Settings
 from localkafka.ports import free_port
 from processors.worker import Worker
+from tests.support.providers import NORMALIZERS
 
 
 async def test_without_a_broker_the_worker_waits_and_readiness_says_why() -> None:
     port = free_port()
-    worker = Worker(Settings(bootstrap_servers=f"127.0.0.1:{port}"), ["zubie"])
+    worker = Worker(
+        Settings(bootstrap_servers=f"127.0.0.1:{port}"), ["zubie"], {"zubie": NORMALIZERS["zubie"]}
+    )
     stop = asyncio.Event()
     running = asyncio.create_task(worker.run(stop))
     try:

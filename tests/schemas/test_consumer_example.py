@@ -12,8 +12,8 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import NewTopic
 
+from commands import eventsdoc
 from fleetwire.clients import admin_client, client_options
-from schemas import eventsdoc
 from schemas.canonical import CLOUDEVENTS_CONTENT_TYPE
 from schemas.catalog import DOMAINS, EVENT_TYPES
 from tests.support.kafka import connection

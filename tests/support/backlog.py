@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from fleetwire import traceparent
+from fleetwire.envelope import RawRecord
 from fleetwire.kafka import durable_producer, max_record_bytes, raw_partitioner
 from processors.event import event_id
-from processors.record import RawRecord
 from tests.support.kafka import CONNECTION, connection
 from tests.support.samples import sample
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping
 
-from fleetwire.cli import _parser
+from commands.cli import _parser
 from fleetwire.settings import Settings
+from providers.registry import installed
 
 CONTRACT_PORTS = {"http": 8080, "ingress": 9108, "processor": 9109}
-PROVIDERS = ("azuga", "zf-scalar", "telematica", "zubie", "smartcar")
+PROVIDERS = installed().names
 
 
 def subcommands() -> set[str]:

@@ -35,7 +35,7 @@ from typing import Any
 
 from fleetwire.topics import TopicNames
 from processors.output import InRecord, OutRecord, Transformer
-from processors.registry import NORMALIZERS
+from tests.support.providers import NORMALIZERS
 from tests.support.samples import SAMPLES
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 
 from fleetwire.connection import KafkaConnection
 from fleetwire.topics import TopicLayout, TopicNames, ensure_topics
 from ingress.app import IngressConfig
-from ingress.registry import VERIFIERS, verifier_for
 from ingress.sources import Secret, Source
 from tests.support.kafka import connection
+from tests.support.providers import REGISTRY, VERIFIERS, verifier_for
 
 # Every header some verifier reads: what fuzzers of the ingress draw header names from.
 AUTH_HEADER_NAMES = (
@@ -29,15 +28,9 @@ AUTH_HEADER_NAMES = (
     "Content-Type",
     "Content-Encoding",
 )
-WHSEC = "whsec_" + base64.b64encode(b"in-process test key").decode()
 
-SOURCES: Mapping[str, Source] = {
-    "azuga": Source(name="azuga", provider="azuga", basic_auth=(Secret("fleet:pw"),)),
-    "zf-scalar": Source(name="zf-scalar", provider="zf-scalar", secrets=(Secret("zf"),)),
-    "telematica": Source(name="telematica", provider="telematica", secrets=(Secret(WHSEC),)),
-    "zubie": Source(name="zubie", provider="zubie", secrets=(Secret("zubie"),)),
-    "smartcar": Source(name="smartcar", provider="smartcar", secrets=(Secret("smartcar"),)),
-}
+# One source per installed webhook provider, named after it, with its test credentials.
+SOURCES: Mapping[str, Source] = {name: REGISTRY.get(name).example_source() for name in VERIFIERS}
 
 
 def sources_toml(sources: Mapping[str, Source] = SOURCES) -> str:

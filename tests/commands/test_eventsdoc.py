@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from schemas import eventsdoc
+from commands import eventsdoc
 from schemas.catalog import DOMAINS, EVENT_TYPES
-from schemas.origins import ORIGINS, PROVIDER_NAMES
 from tests.support.golden import GOLDEN
+from tests.support.providers import REGISTRY
 
 
 def test_the_events_document_is_up_to_date() -> None:
@@ -45,11 +45,14 @@ def golden_events() -> list[dict[str, object]]:
     return [event for path in GOLDEN.glob("*/*.json") for event in json.loads(path.read_text())]
 
 
+ORIGINS = REGISTRY.origins()
+
+
 def test_every_type_has_provider_events_and_every_domain_a_guide() -> None:
     assert ORIGINS.keys() == EVENT_TYPES.keys()
     assert all(ORIGINS.values())
     assert eventsdoc.DOMAIN_GUIDE.keys() == set(DOMAINS)
-    assert {o.provider for origins in ORIGINS.values() for o in origins} == PROVIDER_NAMES.keys()
+    assert {o.provider for origins in ORIGINS.values() for o in origins} == set(REGISTRY.names)
 
 
 def test_the_provider_mapping_is_what_the_normalizers_do() -> None:

@@ -10,18 +10,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from commands.acls import Authentication, Format, render
+from commands.provision import provision
+from commands.send import send
+from commands.tail import tail
 from fleetwire import eventloop, logs
 from fleetwire.acls import Role, acl_plan, parse_principal
 from fleetwire.errors import ConfigError, FleetwireError
-from fleetwire.provision import provision
 from fleetwire.settings import Settings
-from fleetwire.tools.acls import Authentication, Format, render
-from fleetwire.tools.send import send
-from fleetwire.tools.tail import tail
 from ingress.main import run_ingress
 from processors.dead_letter import Selection, as_utc
 from processors.main import run_processor
 from processors.replay import replay
+from providers.listing import listing
+from providers.registry import installed
 
 log = logging.getLogger("fleetwire")
 
@@ -90,6 +92,10 @@ def _parser() -> argparse.ArgumentParser:
     tail.add_argument("--from-beginning", action="store_true", help="start at the oldest event")
     tail.add_argument("--limit", type=int, help="stop after this many events")
     _acls_parser(commands)
+    commands.add_parser(
+        "providers",
+        help="list the installed providers: where each comes from, how it signs, what it makes",
+    )
     return parser
 
 
@@ -162,9 +168,16 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     return COMMANDS[args.command](args, settings)
 
 
+def _process(args: argparse.Namespace, settings: Settings) -> int:
+    registry = installed()
+    chosen = registry.select(args.provider)
+    return run_processor(settings, {name: registry.get(name).normalizer for name in chosen})
+
+
 def _replay(args: argparse.Namespace, settings: Settings) -> int:
     selection = Selection(frozenset(args.kind or ()), args.since, args.until)
-    return _run(replay(settings, args.provider, selection, dry_run=args.dry_run))
+    providers = installed().select(args.provider)
+    return _run(replay(settings, providers, selection, dry_run=args.dry_run))
 
 
 def _print_acls(args: argparse.Namespace, settings: Settings) -> int:
@@ -192,6 +205,11 @@ def _print_acls(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _print_providers() -> int:
+    sys.stdout.write(listing(installed()))
+    return 0
+
+
 def _moment(text: str) -> datetime:
     try:
         return as_utc(datetime.fromisoformat(text))
@@ -207,8 +225,8 @@ def _run(coroutine: Coroutine[Any, Any, int]) -> int:
 
 Command = Callable[[argparse.Namespace, Settings], int]
 COMMANDS: dict[str, Command] = {
-    "ingress": lambda args, settings: run_ingress(settings),
-    "process": lambda args, settings: run_processor(settings, args.provider),
+    "ingress": lambda args, settings: run_ingress(settings, installed().verifiers),
+    "process": _process,
     "topics": lambda args, settings: _run(provision(settings, args.check)),
     "replay": _replay,
     "send": lambda args, settings: _run(send(settings, args.source, args.file, args.url)),
@@ -216,4 +234,5 @@ COMMANDS: dict[str, Command] = {
         tail(settings, args.pattern, args.from_beginning, args.limit)
     ),
     "acls": _print_acls,
+    "providers": lambda args, settings: _print_providers(),
 }

@@ -11,6 +11,13 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from commands.acls import (
+    Authentication,
+    command_lines,
+    render_commands,
+    render_strimzi,
+)
+from commands.cli import main
 from fleetwire.acls import (
     CLUSTER_RESOURCE,
     Grant,
@@ -21,14 +28,7 @@ from fleetwire.acls import (
     RoleAcls,
     acl_plan,
 )
-from fleetwire.cli import main
 from fleetwire.errors import ConfigError
-from fleetwire.tools.acls import (
-    Authentication,
-    command_lines,
-    render_commands,
-    render_strimzi,
-)
 from tests.fleetwire.test_acls import PREFIXES
 
 BOOTSTRAP = "broker-1.example.com:9093,broker-2.example.com:9093"

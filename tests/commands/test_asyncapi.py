@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 import yaml
 
+from commands import asyncapi
 from fleetwire.topics import TopicLayout
-from schemas import asyncapi
 from schemas.catalog import DOMAINS, EVENT_TYPES, EventType
 from schemas.jsonschema import SCHEMA_DIR
-from schemas.origins import PROVIDER_NAMES
+from tests.support.providers import PROVIDERS
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ROOT / ".tools" / "asyncapi"
@@ -113,7 +113,7 @@ def test_each_payload_embeds_the_published_json_schema(
         assert schemas[name] == schema, f"{name} differs from {event_type.schema_file}"
 
 
-@pytest.mark.parametrize("provider", sorted(PROVIDER_NAMES))
+@pytest.mark.parametrize("provider", PROVIDERS)
 def test_raw_and_dead_letter_topics_carry_the_contract_headers(
     doc: dict[str, Any], provider: str
 ) -> None:

@@ -16,8 +16,7 @@ from fleetwire.topics import (
     check_topics,
     declared_topics,
 )
-from ingress.registry import VERIFIERS
-from processors.registry import NORMALIZERS
+from providers.registry import installed
 from schemas.catalog import DOMAINS
 
 REPLICAS_HINT = (
@@ -40,8 +39,7 @@ def layout(settings: Settings) -> TopicLayout:
 
 
 def pipeline_topics(settings: Settings) -> list[TopicSpec]:
-    # The ingress writes a raw topic for every provider it authenticates, processed or not.
-    providers = set(VERIFIERS) | set(NORMALIZERS)
+    providers = installed().names
     return declared_topics(TopicNames(settings.topic_prefix), providers, DOMAINS, layout(settings))
 
 

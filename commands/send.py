@@ -9,12 +9,13 @@ import aiohttp
 
 from fleetwire.errors import ConfigError, FleetwireError
 from fleetwire.settings import Settings
-from ingress.registry import VERIFIERS, verifier_for
 from ingress.sources import load_sources
+from providers.registry import installed
 
 
 async def send(settings: Settings, source_name: str, path: Path, url: str | None) -> int:
-    sources = load_sources(settings.sources_path, VERIFIERS)
+    verifiers = installed().verifiers
+    sources = load_sources(settings.sources_path, verifiers)
     source = sources.get(source_name)
     if source is None:
         raise ConfigError(
@@ -25,7 +26,7 @@ async def send(settings: Settings, source_name: str, path: Path, url: str | None
         body = path.read_bytes()  # noqa: ASYNC240 - one small file before any I/O starts
     except OSError as exc:
         raise FleetwireError(f"cannot read {path}: {exc.strerror}") from None
-    headers = verifier_for(source).sign(body, time.time())
+    headers = verifiers[source.provider](source).sign(body, time.time())
     headers.setdefault("Content-Type", "application/json")
     target = url or f"http://127.0.0.1:{settings.http_port}/webhooks/{source.name}"
     async with aiohttp.ClientSession() as session:

@@ -16,8 +16,8 @@ The file is YAML written by PyYAML at `make docs` time (a dev dependency, like t
 other generators); at run time the admin listener only serves the committed bytes
 (`GET /asyncapi.yaml`), so the processors need no YAML library.
 
-    python -m schemas.asyncapi            # rewrite schemas/asyncapi.yaml
-    python -m schemas.asyncapi --check    # exit 1 if it is out of date
+    python -m commands.asyncapi            # rewrite schemas/asyncapi.yaml
+    python -m commands.asyncapi --check    # exit 1 if it is out of date
 """
 
 from __future__ import annotations
@@ -31,14 +31,14 @@ from typing import Any
 import msgspec
 import yaml  # type: ignore[import-untyped]  # a dev dependency: only `make docs` renders
 
+from fleetwire import envelope
 from fleetwire.topics import DLQ_PARTITIONS, TopicLayout
-from ingress.registry import VERIFIERS
+from providers.registry import installed
 from schemas.canonical import CLOUDEVENTS_CONTENT_TYPE, CanonicalEvent
 from schemas.catalog import DOMAINS, EVENT_TYPES, EventType
 from schemas.jsonschema import clean_descriptions
-from schemas.origins import ORIGINS, PROVIDER_NAMES
 
-DOCUMENT = Path(__file__).resolve().parent / "asyncapi.yaml"
+DOCUMENT = Path(__file__).resolve().parent.parent / "schemas" / "asyncapi.yaml"
 ASYNCAPI_VERSION = "3.0.0"
 DOCUMENT_VERSION = "1.0.0"  # of the canonical contract: v1 of every type
 KAFKA_BINDING_VERSION = "0.5.0"
@@ -46,25 +46,6 @@ DEFAULT_PREFIX = "fleetwire"
 PROCESSOR_GROUP = f"{DEFAULT_PREFIX}.processor"
 REF_TEMPLATE = "#/components/schemas/{name}"
 HOUR_MS = 3600 * 1000
-
-RAW_HEADERS: dict[str, str] = {
-    "fleetwire-source": "the source (webhook subscription) the request arrived through",
-    "fleetwire-provider": "the provider of that source",
-    "fleetwire-received-at": "when the ingress received the request, RFC 3339 UTC",
-    "fleetwire-request-id": "the ingress's id of the HTTP request, as in its logs",
-    "content-type": "the request's Content-Type",
-    "traceparent": "W3C trace context: the provider's, continued, or one the ingress started",
-}
-DEAD_LETTER_HEADERS: dict[str, str] = {
-    "fleetwire-error-kind": "why it failed, one word: invalid-json, invalid-payload, "
-    "unsupported-event, invalid-time, too-large, no-subject, internal-error",
-    "fleetwire-error": "why it failed, for a person: names the field at fault",
-    "fleetwire-failed-at": "when the processor dead-lettered it, RFC 3339 UTC",
-    "fleetwire-original-topic": "the raw topic it was read from",
-    "fleetwire-original-partition": "its partition there",
-    "fleetwire-original-offset": "its offset there",
-}
-
 
 def _ids(name: str) -> str:
     """An AsyncAPI object key for a type or topic name (keys allow no dots in channels)."""
@@ -80,8 +61,7 @@ def _string_header(description: str, const: str | None = None) -> dict[str, Any]
 
 def _delivery_headers(provider: str) -> tuple[str, ...]:
     """The provider's headers the ingress keeps on the raw record (svix-id, ...)."""
-    headers: tuple[str, ...] = getattr(VERIFIERS[provider], "delivery_headers", ())
-    return headers
+    return installed().get(provider).delivery_headers
 
 
 def _headers_schema(
@@ -89,7 +69,9 @@ def _headers_schema(
 ) -> dict[str, Any]:
     properties = {name: _string_header(text) for name, text in headers.items()}
     for name in _delivery_headers(provider) if provider else ():
-        properties[name] = _string_header(f"{PROVIDER_NAMES[provider or '']}'s own, as received")
+        properties[name] = _string_header(
+            f"{installed().get(provider or '').title}'s own, as received"
+        )
     schema: dict[str, Any] = {"type": "object", "properties": properties}
     if required:
         schema["required"] = list(headers)
@@ -152,7 +134,7 @@ def _event_schema(event_type: EventType) -> dict[str, Any]:
 
 
 def _produced_by(event_type: EventType) -> str:
-    return "; ".join(origin.describe() for origin in ORIGINS[event_type.name])
+    return "; ".join(origin.describe() for origin in installed().origins().get(event_type.name, ()))
 
 
 def _canonical_message(event_type: EventType) -> dict[str, Any]:
@@ -191,10 +173,10 @@ def _canonical_channel(domain: str) -> dict[str, Any]:
 
 def _raw_message(provider: str, dead: bool) -> dict[str, Any]:
     kind = "dead letter" if dead else "raw record"
-    headers = {**RAW_HEADERS, **(DEAD_LETTER_HEADERS if dead else {})}
+    headers = {**envelope.RAW_HEADERS, **(envelope.DEAD_LETTER_HEADERS if dead else {})}
     return {
         "name": f"{provider} {kind}",
-        "title": f"{PROVIDER_NAMES[provider]} {kind}",
+        "title": f"{installed().get(provider).title} {kind}",
         "summary": (
             "A webhook body that could not be normalized, byte for byte, with the reason."
             if dead
@@ -229,7 +211,7 @@ def _operator_channel(provider: str, dead: bool) -> dict[str, Any]:
         about = "Raw webhook bodies as the ingress received them. For operators."
     return {
         "address": address,
-        "title": f"{PROVIDER_NAMES[provider]} {kind}",
+        "title": f"{installed().get(provider).title} {kind}",
         "description": about,
         "messages": {message_id: {"$ref": f"#/components/messages/{message_id}"}},
         "bindings": binding,
@@ -246,7 +228,7 @@ def _operation(action: str, channel: str, messages: list[str], summary: str) -> 
 
 
 def document() -> dict[str, Any]:
-    providers = sorted(PROVIDER_NAMES)
+    providers = list(installed().names)
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
     messages: dict[str, Any] = {}
@@ -333,7 +315,7 @@ def document() -> dict[str, Any]:
 
 def render() -> bytes:
     header = (
-        "# Generated by `make docs` (python -m schemas.asyncapi) from schemas/catalog.py and\n"
+        "# Generated by `make docs` (python -m commands.asyncapi) from schemas/catalog.py and\n"
         "# the canonical structs. Do not edit by hand.\n"
     )
     body: str = yaml.safe_dump(
@@ -347,7 +329,7 @@ def stale(path: Path = DOCUMENT) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m schemas.asyncapi", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m commands.asyncapi", description=__doc__)
     parser.add_argument("--check", action="store_true", help="only report; exit 1 if stale")
     parser.add_argument("--file", type=Path, default=DOCUMENT, help="default: %(default)s")
     args = parser.parse_args(argv)

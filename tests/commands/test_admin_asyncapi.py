@@ -8,8 +8,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client import CollectorRegistry
 
+from commands.asyncapi import DOCUMENT
 from fleetwire.admin import ASYNCAPI_CONTENT_TYPE, admin_app
-from schemas.asyncapi import DOCUMENT
 from schemas.catalog import EVENT_TYPES
 
 Client = TestClient[web.Request, web.Application]

@@ -1,1 +1,0 @@
-"""Everyday command-line tools around a running pipeline."""
