@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from aiokafka import TopicPartition
-from processors.registry import NORMALIZERS
 
 from bench.mix import sample_bodies
 from fleetwire import traceparent
@@ -30,8 +29,10 @@ from fleetwire.topics import TopicNames
 from processors.batch import plan
 from processors.dedup import DedupWindow
 from processors.output import Transformer
+from providers.registry import installed
 
 BATCH = 5000
+NORMALIZERS = installed().normalizers
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Protocol, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -60,6 +60,8 @@ class Delivery(Protocol):
     async def stop(self) -> None: ...
     async def acquire(self, tp: TopicPartition) -> None: ...
     async def release(self, tp: TopicPartition) -> None: ...
+    async def set_aside(self, tp: TopicPartition, generation: int | None) -> None: ...
+    async def reclaim(self, tps: Collection[TopicPartition], generation: int | None) -> None: ...
     async def deliver(self, batches: Sequence[Batch]) -> dict[TopicPartition, Outcome]: ...
 
 
@@ -111,6 +113,12 @@ class AtLeastOnce:
     async def release(self, tp: TopicPartition) -> None:
         return None
 
+    async def set_aside(self, tp: TopicPartition, generation: int | None) -> None:
+        return None
+
+    async def reclaim(self, tps: Collection[TopicPartition], generation: int | None) -> None:
+        return None
+
     async def deliver(self, batches: Sequence[Batch]) -> dict[TopicPartition, Outcome]:
         outputs = [o for b in batches for o in b.outputs]
         offsets = {b.tp: b.next_offset for b in batches}
@@ -154,6 +162,9 @@ class Transactional:
         self._group_id = group_id
         self._interrupted = interrupted
         self._producers: dict[TopicPartition, AIOKafkaProducer] = {}
+        # Revoked in a rebalance: producer and the group generation it was revoked in.
+        self._aside: dict[TopicPartition, tuple[AIOKafkaProducer, int]] = {}
+        self._kept: set[TopicPartition] = set()  # given back: the next acquire keeps it
         self._writer = Writer()
 
     def transactional_id(self, tp: TopicPartition) -> str:
@@ -163,11 +174,23 @@ class Transactional:
         return None  # producers come and go with the partitions
 
     async def stop(self) -> None:
+        await self.reclaim((), None)
         await asyncio.gather(*(self.release(tp) for tp in list(self._producers)))
+
+    def producer(self, tp: TopicPartition) -> AIOKafkaProducer | None:
+        """The producer that writes `tp`'s output now, if any."""
+        return self._producers.get(tp)
 
     async def acquire(self, tp: TopicPartition) -> None:
         """Take over `tp`'s transactional id: the previous owner's open transaction is
-        completed or aborted, and that owner can write no more."""
+        completed or aborted, and that owner can write no more.
+
+        A partition given back by the generation right after the one that revoked it had
+        no other owner in between: its producer still holds the id, and is kept.
+        """
+        if tp in self._kept:
+            self._kept.discard(tp)
+            return
         await self.release(tp)
         producer = durable_producer(
             self._connection, linger_ms=5, transactional_id=self.transactional_id(tp)
@@ -180,12 +203,52 @@ class Transactional:
         self._producers[tp] = producer
 
     async def release(self, tp: TopicPartition) -> None:
+        self._kept.discard(tp)
         producer = self._producers.pop(tp, None)
-        if producer is None:
-            return
+        if producer is not None:
+            await self._close(tp, producer)
+
+    async def _close(self, tp: TopicPartition, producer: AIOKafkaProducer) -> None:
         await producers.abort_open_transaction(producer, self.transactional_id(tp))
         producers.retrieve_outcome(producer)
         await producers.close(producer)
+
+    async def set_aside(self, tp: TopicPartition, generation: int | None) -> None:
+        """`tp` was revoked by a rebalance of group generation `generation` (None: this
+        member had lost its place in the group). Its producer is kept until the
+        assignment that follows says whether `tp` comes back (`reclaim`).
+
+        Starting 30 transactional producers (InitProducerId each) and closing as many
+        made a member joining the group cost every member seconds of processing.
+        """
+        self._kept.discard(tp)
+        producer = self._producers.pop(tp, None)
+        if producer is None:
+            return
+        if generation is None or producers.stopped(producer):
+            await self._close(tp, producer)
+            return
+        await producers.abort_open_transaction(producer, self.transactional_id(tp))
+        self._aside[tp] = (producer, generation)
+
+    async def reclaim(self, tps: Collection[TopicPartition], generation: int | None) -> None:
+        """Keep the producers of `tps` (assigned in `generation`) set aside by the very
+        generation before; close every other one set aside."""
+        aside, self._aside = self._aside, {}
+        closing = []
+        for tp, (producer, revoked_in) in aside.items():
+            if tp in tps and generation is not None and generation == revoked_in + 1:
+                self._producers[tp] = producer
+                self._kept.add(tp)
+            else:
+                closing.append(self._close(tp, producer))
+        await asyncio.gather(*closing)
+        if aside:
+            log.info(
+                "rebalance: kept the producers of %d partitions, closed %d",
+                len(aside) - len(closing),
+                len(closing),
+            )
 
     async def deliver(self, batches: Sequence[Batch]) -> dict[TopicPartition, Outcome]:
         outcomes = await asyncio.gather(*(self._deliver(b) for b in batches))

@@ -83,6 +83,7 @@ class Worker:
         self._window = DedupWindow(settings.dedup_window)
         self._lock = asyncio.Lock()
         self._revoking = False
+        self._revoked_at: float | None = None
         self._stop = asyncio.Event()
         self._settings = settings
         self._admission = Admission(settings.kafka, "processor", log)
@@ -196,18 +197,24 @@ class Worker:
             log.info("processor stopped")
 
     async def revoked(self, tps: Sequence[TopicPartition]) -> None:
+        if tps:  # else the first assignment follows, not a rebalance
+            self._revoked_at = time.monotonic()
         self._revoking = True  # a stuck batch gives up instead of holding the group back
         try:
             async with self._lock:
-                await self._partitions.revoked(tps)
+                await self._partitions.revoked(tps, internals.generation(self._consumer))
         finally:
             self._revoking = False
         log.info("partitions revoked: %s", _tps(tps))
 
     async def assigned(self, tps: Sequence[TopicPartition]) -> None:
         async with self._lock:
-            await self._partitions.assigned(tps)
+            await self._partitions.assigned(tps, internals.generation(self._consumer))
         log.info("partitions assigned: %s", _tps(tps))
+        if self._revoked_at is not None:
+            paused = time.monotonic() - self._revoked_at
+            log.info("rebalance: no processing for %.3fs, from revocation to assignment", paused)
+            self._revoked_at = None
 
     async def _process(self, fetched: dict[TopicPartition, list[Any]], poll: int) -> None:
         started = time.perf_counter()

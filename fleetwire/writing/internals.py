@@ -95,10 +95,11 @@ async def partitions_of(consumer: AIOKafkaConsumer, topic: str) -> set[int] | No
 
 
 def generation(consumer: AIOKafkaConsumer) -> int | None:
-    """The consumer group generation this member is in (None outside a group)."""
+    """The consumer group generation this member is in; None outside a group, or once
+    the group no longer knows this member (aiokafka resets the generation to -1)."""
     coordinator: Any = consumer._coordinator
     found = getattr(coordinator, "generation", None)
-    return found if isinstance(found, int) else None
+    return found if isinstance(found, int) and found > 0 else None
 
 
 def problems(producer: AIOKafkaProducer, consumer: AIOKafkaConsumer) -> list[str]:
