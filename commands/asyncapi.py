@@ -47,6 +47,7 @@ PROCESSOR_GROUP = f"{DEFAULT_PREFIX}.processor"
 REF_TEMPLATE = "#/components/schemas/{name}"
 HOUR_MS = 3600 * 1000
 
+
 def _ids(name: str) -> str:
     """An AsyncAPI object key for a type or topic name (keys allow no dots in channels)."""
     return name.replace(".", "-")
@@ -174,6 +175,9 @@ def _canonical_channel(domain: str) -> dict[str, Any]:
 def _raw_message(provider: str, dead: bool) -> dict[str, Any]:
     kind = "dead letter" if dead else "raw record"
     headers = {**envelope.RAW_HEADERS, **(envelope.DEAD_LETTER_HEADERS if dead else {})}
+    schema = _headers_schema(headers, provider)
+    if dead:
+        schema["properties"][envelope.ITEM] = _string_header(envelope.ITEM_DESCRIPTION)
     return {
         "name": f"{provider} {kind}",
         "title": f"{installed().get(provider).title} {kind}",
@@ -183,7 +187,7 @@ def _raw_message(provider: str, dead: bool) -> dict[str, Any]:
             else "A webhook body exactly as received, after authentication."
         ),
         "contentType": "application/octet-stream",
-        "headers": _headers_schema(headers, provider),
+        "headers": schema,
         "payload": {
             "description": "the request body, byte for byte (JSON from every provider, but "
             "published as received even when it is not)"
@@ -208,7 +212,11 @@ def _operator_channel(provider: str, dead: bool) -> dict[str, Any]:
         )
     else:
         binding = _topic_binding(address, layout.raw_partitions, layout.raw_retention_hours)
-        about = "Raw webhook bodies as the ingress received them. For operators."
+        about = (
+            "Raw webhook bodies as the ingress received them. For operators."
+            if installed().get(provider).verifier is not None
+            else "Raw feed entities as the poller read them, one per record. For operators."
+        )
     return {
         "address": address,
         "title": f"{installed().get(provider).title} {kind}",
@@ -247,8 +255,13 @@ def document() -> dict[str, Any]:
             channel = f"{kind}-{provider}"
             channels[channel] = _operator_channel(provider, dead)
             messages[channel] = _raw_message(provider, dead)
+        writer = (
+            "The ingress writes what it accepted."
+            if installed().get(provider).verifier is not None
+            else "The poller writes each feed entity, with its feed position, in one transaction."
+        )
         operations[f"ingest-{provider}"] = _operation(
-            "send", f"raw-{provider}", [f"raw-{provider}"], "The ingress writes what it accepted."
+            "send", f"raw-{provider}", [f"raw-{provider}"], writer
         )
         operations[f"normalize-{provider}"] = {
             **_operation(

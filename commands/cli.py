@@ -22,6 +22,7 @@ from ingress.main import run_ingress
 from processors.dead_letter import Selection, as_utc
 from processors.main import run_processor
 from processors.replay import replay
+from providers import scaffold
 from providers.listing import listing
 from providers.registry import installed
 
@@ -96,7 +97,27 @@ def _parser() -> argparse.ArgumentParser:
         "providers",
         help="list the installed providers: where each comes from, how it signs, what it makes",
     )
+    _provider_parser(commands)
     return parser
+
+
+def _provider_parser(commands: Any) -> None:
+    provider = commands.add_parser("provider", help="work on a provider of your own")
+    actions = provider.add_subparsers(dest="action", required=True, metavar="ACTION")
+    new = actions.add_parser(
+        "new",
+        help="write a plugin distribution for a new provider NAME, ready to pip install",
+        description="Write an installable plugin distribution for a new provider NAME: a "
+        "working example provider (HMAC-SHA256 webhooks), its sample and golden file, its "
+        "tests and a README saying how to develop, test, install and register it.",
+    )
+    new.add_argument("name", metavar="NAME", help="the provider's name, e.g. acme")
+    new.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="where to write it (default: ./fleetwire-provider-NAME)",
+    )
 
 
 def _acls_parser(commands: Any) -> None:
@@ -210,6 +231,17 @@ def _print_providers() -> int:
     return 0
 
 
+def _new_provider(args: argparse.Namespace) -> int:
+    taken = {e.provider.name: f"{e.distribution} {e.version}" for e in installed().entries()}
+    directory = scaffold.write(args.name, args.out, taken)
+    print(
+        f"wrote {directory}/: the {args.name} provider as a plugin distribution.\n"
+        f"next: pip install -e '{directory}[test]', then pytest in {directory}; "
+        "its README.md says how to register a source"
+    )
+    return 0
+
+
 def _moment(text: str) -> datetime:
     try:
         return as_utc(datetime.fromisoformat(text))
@@ -235,4 +267,5 @@ COMMANDS: dict[str, Command] = {
     ),
     "acls": _print_acls,
     "providers": lambda args, settings: _print_providers(),
+    "provider": lambda args, settings: _new_provider(args),
 }

@@ -1,9 +1,9 @@
 """docs/events.md, the guide for downstream teams, rendered from the code it describes.
 
 The type table comes from the catalog (schemas/catalog.py) and the provider mapping
-(the installed providers' declarations); the data objects from the structs' JSON Schemas; the examples are
-real events from the reviewed golden files (tests/golden/); the consumer is
-docs/examples/consumer.py, which a test runs against a broker. The README's domain
+(the installed providers' declarations); the data objects from the structs' JSON
+Schemas; the examples are real events from the reviewed golden files (tests/golden/);
+the consumer is docs/examples/consumer.py, which a test runs against a broker. The README's domain
 table is rendered too, between markers. A test fails when either file is stale.
 
     python -m commands.eventsdoc            # rewrite docs/events.md and the README table
@@ -52,8 +52,8 @@ DOMAIN_GUIDE: dict[str, Domain] = {
     ),
     "driving": Domain(
         "Driving behaviour",
-        "Driver safety scoring and coaching: harsh braking, rapid acceleration, speeding, "
-        "and use outside the allowed schedule.",
+        "Driver safety scoring and coaching: harsh braking, rapid acceleration, harsh "
+        "cornering, speeding, and use outside the allowed schedule.",
     ),
     "location": Domain(
         "Location",
@@ -67,7 +67,8 @@ DOMAIN_GUIDE: dict[str, Domain] = {
     "devices": Domain(
         "Devices",
         "Installers and support: the telematics hardware's lifecycle (activated, unplugged, "
-        "reconnected, moved to another vehicle) and trailer units paired with assets.",
+        "reconnected, moved to another vehicle), device records as the provider holds them, "
+        "and trailer units paired with assets.",
     ),
     "assignments": Domain(
         "Driver assignments",

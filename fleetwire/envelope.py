@@ -116,6 +116,20 @@ DEAD_LETTER_HEADERS: dict[str, str] = {
 }
 _ADDED_BY_REPLAY = frozenset({*DEAD_LETTER_HEADERS, REPLAY_OF})
 
+# On the dead letter of one bad item of a batch, and kept on its replay, which then
+# normalizes that item alone (processors/fanout.py). Not a dead-letter header: replay
+# must not strip it.
+ITEM = "fleetwire-item"
+ITEM_DESCRIPTION = (
+    "on the dead letter of one bad item of a batch only (and on its replay): the item's "
+    "position in the batch, from 0; the processors then normalize that item alone"
+)
+
+
+def item(position: int) -> tuple[str, bytes]:
+    """The header naming one item of a batch."""
+    return ITEM, str(position).encode()
+
 
 def without_dead_letter(headers: Iterable[tuple[str, bytes]]) -> KafkaHeaders:
     """A record's headers less those of an earlier dead letter (a replay failing again)."""

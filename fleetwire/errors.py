@@ -3,6 +3,8 @@
 Every error that reaches a person says what is wrong and what to do about it.
 """
 
+from collections.abc import Sequence
+
 
 class FleetwireError(Exception):
     """Base of every error fleetwire raises on purpose."""
@@ -30,6 +32,25 @@ class RejectedRecord(FleetwireError):
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
         self.kind = kind
+
+
+class RejectedItems(RejectedRecord):
+    """Some items of a batch cannot be normalized; the other items still can.
+
+    `events` are the canonical events of the good items, `rejected` the position and the
+    reason of each bad one: each bad item becomes a dead letter of its own, which names
+    its position, so that a replay normalizes that item alone. As a RejectedRecord its
+    kind and message are those of the first bad item (for callers that take the batch
+    as a whole).
+    """
+
+    def __init__(
+        self, events: Sequence[object], rejected: Sequence[tuple[int, RejectedRecord]]
+    ) -> None:
+        index, first = rejected[0]
+        super().__init__(first.kind, f"item {index}: {first} ({len(rejected)} bad item(s))")
+        self.events = tuple(events)
+        self.rejected = tuple(rejected)
 
 
 class Ping(FleetwireError):

@@ -20,6 +20,7 @@ from fleetwire.secret import Secret
 from ingress.sources import Source
 
 Headers = Mapping[str, str]
+HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 
 
 class Verifier(ABC):
@@ -61,6 +62,19 @@ class Verifier(ABC):
 
 def hmac_sha256(key: bytes, message: bytes) -> bytes:
     return hmac.new(key, message, hashlib.sha256).digest()
+
+
+def hmac_sha1(key: bytes, message: bytes) -> bytes:
+    # SHA-1 because the providers that use it (Motive, Enode) sign with nothing else.
+    return hmac.new(key, message, hashlib.sha1).digest()
+
+
+def parse_hex_digest(value: str, size: int) -> bytes | None:
+    """The `size` bytes of a hex digest (either case); None if it is not one."""
+    text = value.strip()
+    if len(text) != 2 * size or not (text.isascii() and all(c in HEX_DIGITS for c in text)):
+        return None
+    return bytes.fromhex(text)
 
 
 def matches_any(expected: Iterable[bytes], presented: bytes) -> bool:

@@ -59,8 +59,10 @@ def plan(
             continue
         outputs = transformer.transform(provider, message, raw, tp)
         batch.outputs.extend(outputs)
-        if outputs and outputs[0].event_type is None:
-            continue  # dead-lettered (always alone): a retry or a replay must be processed again
+        if any(out.event_type is None for out in outputs):
+            # Dead-lettered, wholly or an item of it: a retry or a replay must be processed
+            # again, so the delivery is not remembered.
+            continue
         if key is not None:
             in_batch.add(key)
             batch.delivered.append(key)
@@ -72,9 +74,16 @@ def plan(
 
 
 def delivery_key(topic: str, key: bytes | None, headers: Mapping[str, str]) -> DeliveryKey | None:
-    """What identifies a delivery across retries: its raw topic, source and delivery id."""
+    """What identifies a delivery across retries: its raw topic, source and delivery id.
+
+    A replayed item of a batch (`fleetwire-item`) is a delivery of its own: replaying two
+    bad items of one batch must not make the second look like a repeat of the first.
+    """
     if not key:
         return None  # nothing identifies the delivery; never suppress it
+    item = headers.get(envelope.ITEM)
+    if item is not None:
+        key = key + b"\x1f" + item.encode()
     return (topic, headers.get(envelope.SOURCE, ""), key)
 
 

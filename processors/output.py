@@ -16,7 +16,7 @@ from aiokafka import TopicPartition
 
 from fleetwire import envelope
 from fleetwire.envelope import RawRecord
-from fleetwire.errors import Ping, RejectedRecord
+from fleetwire.errors import Ping, RejectedItems, RejectedRecord
 from fleetwire.logs import record_ref
 from fleetwire.topics import TopicNames
 from processors import metrics, trace
@@ -103,6 +103,8 @@ class Transformer:
         except Ping:
             metrics.PINGS.labels(provider).inc()
             return []
+        except RejectedItems as exc:
+            return self._partly(message, provider, raw, exc)
         except RejectedRecord as exc:
             return [self.dead_letter(_located(message, tp), provider, exc.kind, str(exc))]
         except Exception as exc:  # a normalizer bug must dead-letter, never stall a partition
@@ -116,6 +118,11 @@ class Transformer:
                     located, provider, "internal-error", f"{type(exc).__name__}: {exc}"
                 )
             ]
+        return self._published(message, provider, raw, events)
+
+    def _published(
+        self, message: InRecord, provider: str, raw: RawRecord, events: Sequence[CanonicalEvent]
+    ) -> list[OutRecord]:
         outputs = [self.canonical(ev) for ev in events]
         for ev, out in zip(events, outputs, strict=True):
             path = _has_long_digit_run(out.value) and _beyond_64_bits(
@@ -130,6 +137,20 @@ class Transformer:
             parent = trace.of_record(raw.source, raw.key, raw.headers)
             return [msgspec.structs.replace(out, parent_context=parent) for out in outputs]
         return outputs
+
+    def _partly(
+        self, message: InRecord, provider: str, raw: RawRecord, exc: RejectedItems
+    ) -> list[OutRecord]:
+        """The good items' events, then one dead letter per bad item."""
+        events = [ev for ev in exc.events if isinstance(ev, CanonicalEvent)]
+        published = self._published(message, provider, raw, events) if events else []
+        if any(out.event_type is None for out in published):
+            return published  # the whole record was dead-lettered after all
+        letters = [
+            self.dead_letter(message, provider, rejected.kind, str(rejected), item=index)
+            for index, rejected in exc.rejected
+        ]
+        return [*published, *letters]
 
     def canonical(self, event: CanonicalEvent) -> OutRecord:
         event_type = EVENT_TYPES[event.type]
@@ -148,9 +169,15 @@ class Transformer:
             event_type=event.type,
         )
 
-    def dead_letter(self, message: InRecord, provider: str, kind: str, reason: str) -> OutRecord:
+    def dead_letter(
+        self, message: InRecord, provider: str, kind: str, reason: str, item: int | None = None
+    ) -> OutRecord:
+        """The raw record as a dead letter; `item`, if given, is the one bad item of a batch
+        (a replayed record already naming its item keeps that name)."""
         failed_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         kept = envelope.without_dead_letter(message.headers)
+        if item is not None:
+            kept = [*((k, v) for k, v in kept if k != envelope.ITEM), envelope.item(item)]
         headers = envelope.dead_letter_headers(
             _with_context(kept, _record_context(message, provider).encode()),
             kind=kind,

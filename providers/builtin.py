@@ -9,11 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from ingress.azuga import AzugaVerifier
+from ingress.enode import EnodeVerifier
+from ingress.motive import MotiveVerifier
+from ingress.samsara import SamsaraVerifier
 from ingress.smartcar import SmartcarVerifier
 from ingress.telematica import TelematicaVerifier
 from ingress.zf_scalar import ZfScalarVerifier
 from ingress.zubie import ZubieVerifier
-from processors import azuga, smartcar, telematica, zf_scalar, zubie
+from processors import azuga, enode, geotab, motive, samsara, smartcar, telematica, zf_scalar, zubie
 from providers.spec import Provider
 
 # Samples and golden files live with the tests of a source checkout.
@@ -132,4 +135,84 @@ SMARTCAR = Provider(
     test_credentials={"secrets": ("smartcar-first-token", "smartcar-second-token")},
     samples=_SAMPLES / "smartcar",
     golden=_GOLDEN / "smartcar",
+)
+
+GEOTAB = Provider(
+    name="geotab",
+    title="Geotab",
+    scheme="pulled: MyGeotab GetFeed, a session per source (no webhooks)",
+    normalizer=geotab.normalize,
+    produces={
+        "vehicle.location.updated": ("LogRecord",),
+        "vehicle.dtc.detected": ("FaultData",),
+        "vehicle.trip.ended": (("Trip", "one event per version of a trip"),),
+        "driving.harsh_braking": (("ExceptionEvent", "rule `RuleHarshBrakingId`"),),
+        "driving.rapid_acceleration": (("ExceptionEvent", "rule `RuleJackrabbitStartsId`"),),
+        "driving.harsh_cornering": (("ExceptionEvent", "rule `RuleHarshCorneringId`"),),
+        "driving.speeding": (("ExceptionEvent", "rule `RulePostedSpeedingId`"),),
+        "device.updated": ("Device",),
+    },
+    samples=_SAMPLES / "geotab",
+    golden=_GOLDEN / "geotab",
+)
+
+MOTIVE = Provider(
+    name="motive",
+    title="Motive",
+    scheme="hex HMAC-SHA1 of the body in X-KT-Webhook-Signature, refused with 403",
+    verifier=MotiveVerifier,
+    normalizer=motive.normalize,
+    produces={
+        "vehicle.location.updated": (
+            ("vehicle_location_updated", "one event per object of an array"),
+            ("vehicle_location_received", "one event per object of an array"),
+        ),
+    },
+    test_credentials={"secrets": ("motive-first-secret", "motive-second-secret")},
+    samples=_SAMPLES / "motive",
+    golden=_GOLDEN / "motive",
+)
+
+ENODE = Provider(
+    name="enode",
+    title="Enode",
+    scheme="sha1=<hex HMAC-SHA1 of the body> in x-enode-signature",
+    verifier=EnodeVerifier,
+    normalizer=enode.normalize,
+    produces={
+        "vehicle.state.reported": (
+            ("user:vehicle:updated", "one event per batch item, changed fields only"),
+        ),
+    },
+    test_credentials={"secrets": ("enode-first-secret", "enode-second-secret")},
+    samples=_SAMPLES / "enode",
+    golden=_GOLDEN / "enode",
+)
+
+SAMSARA = Provider(
+    name="samsara",
+    title="Samsara",
+    scheme="v1=<hex HMAC-SHA256> of v1:{timestamp}:{body}, base64 secret, timestamped",
+    verifier=SamsaraVerifier,
+    normalizer=samsara.normalize,
+    produces={
+        "vehicle.dtc.detected": (("EngineFaultOn", "one event per code system in the fault"),),
+        "vehicle.dtc.cleared": (("EngineFaultOff", "one event per code system in the fault"),),
+        "vehicle.geofence.entered": ("GeofenceEntry",),
+        "vehicle.geofence.exited": ("GeofenceExit",),
+        "driving.speeding": (
+            (
+                "SpeedingEventStarted",
+                "`data.severity` `severe` if `severityLevel` is, else `normal`",
+            ),
+            ("SevereSpeedingStarted", "`data.severity` `severe`"),
+        ),
+        "device.unplugged": ("GatewayUnplugged",),
+    },
+    # The published examples' eventTime is 1970; the processors fall back to the signed
+    # send time.
+    sample_headers={"x-samsara-timestamp": "1761896350"},
+    test_credentials={"secrets": ("c2Ftc2FyYS1maXJzdC1zZWNyZXQ=", "c2Ftc2FyYS1zZWNvbmQtc2VjcmV0")},
+    samples=_SAMPLES / "samsara",
+    golden=_GOLDEN / "samsara",
 )

@@ -1,4 +1,4 @@
-"""The telematics device in the vehicle: activated, unplugged, reconnected, moved.
+"""The telematics device in the vehicle: activated, unplugged, reconnected, moved, updated.
 
 ZF's unit pairing types (device.paired, device.pairing_failed, device.unpaired) live in
 schemas/events/pairing.py.
@@ -50,3 +50,11 @@ class DeviceReconnected(DeviceEventData, frozen=True, kw_only=True):
 
 class DeviceVehicleChanged(DeviceEventData, frozen=True, kw_only=True):
     """device.vehicle_changed: `vehicle` is the vehicle the device is in now."""
+
+
+class DeviceUpdated(DeviceEventData, frozen=True, kw_only=True):
+    """device.updated: the provider's record of a device and its vehicle as it now stands
+    (first seen or changed), from a provider that reports its device list (Geotab's
+    Device feed). `device_type` is the provider's name for the hardware (`GO9`, ...)."""
+
+    device_type: str | None = None

@@ -22,6 +22,7 @@ from ingress.app import IngressConfig, WebhookHandler, webhook_app
 from ingress.publisher import RawPublisher
 from ingress.sources import Source
 from ingress.verifier import Headers, Verifier
+from providers.registry import installed
 from tests.support.ingress import create_raw_topics, ingress_config
 from tests.support.kafka import connection, read_all
 from tests.support.providers import VERIFIERS
@@ -38,8 +39,13 @@ class Ingress:
     server: TestServer
 
 
+# The in-process Zubie source's current secret (tests/support/ingress.py), signed with
+# independently of the verifier.
+ZUBIE_KEY = installed().get("zubie").test_credentials["secrets"][0].encode()
+
+
 def zubie_headers(body: bytes) -> dict[str, str]:
-    digest = hmac.new(b"zubie", body, hashlib.sha256).digest()
+    digest = hmac.new(ZUBIE_KEY, body, hashlib.sha256).digest()
     return {"Zubie-Signature": base64.b64encode(digest).decode(), "Content-Type": "text/plain"}
 
 

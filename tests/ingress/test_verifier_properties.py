@@ -35,6 +35,9 @@ SOURCES = {
     "telematica": Source(name="telematica", provider="telematica", secrets=(Secret(WHSEC),)),
     "zubie": Source(name="zubie", provider="zubie", secrets=(Secret("s"),)),
     "smartcar": Source(name="smartcar", provider="smartcar", secrets=(Secret("s"),)),
+    "motive": Source(name="motive", provider="motive", secrets=(Secret("s"),)),
+    "enode": Source(name="enode", provider="enode", secrets=(Secret("s"),)),
+    "samsara": Source(name="samsara", provider="samsara", secrets=(Secret("c2VjcmV0"),)),
 }
 header_values = st.one_of(
     st.text(max_size=80),

@@ -11,7 +11,8 @@ for every provider:
   same `eventBatchId`, the Smartcar variants share an `eventId`), so keying by those
   would give different events one id; the hash keeps each sample a delivery of its own;
 - received at RECEIVED_AT, with the delivery headers the processors read as the provider
-  would send them then (DELIVERY_HEADERS: Telematica's signed timestamp).
+  would send them then (DELIVERY_HEADERS: Telematica's signed timestamp), or, where they
+  depend on the sample, as SAMPLE_HEADERS says (Geotab: the poller's feed and VIN headers).
 
 The files are the reviewed contract and docs/events.md quotes them: after a change,
 regenerate with `FLEETWIRE_UPDATE_GOLDEN=1 .venv/bin/pytest tests/processors` and review
@@ -29,12 +30,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from fleetwire.topics import TopicNames
 from processors.output import InRecord, OutRecord, Transformer
+from tests.support import geotab
 from tests.support.providers import NORMALIZERS
 from tests.support.samples import SAMPLES
 
@@ -47,21 +49,29 @@ TRANSFORMER = Transformer(TopicNames(PREFIX), NORMALIZERS)
 # Headers the processors read, as the provider would send them at RECEIVED_AT.
 DELIVERY_HEADERS: dict[str, dict[str, str]] = {
     "telematica": {"svix-timestamp": "1761896350"},  # 2025-10-31T07:39:10Z, a second earlier
+    "samsara": {"x-samsara-timestamp": "1761896350"},  # the same signed send time
+}
+# Headers that depend on the sample: its body in, the headers it is delivered with out.
+SAMPLE_HEADERS: dict[str, Callable[[bytes], dict[str, str]]] = {
+    "geotab": geotab.sample_headers,
 }
 
 
 def delivery(provider: str, body: bytes, headers: Mapping[str, str] | None = None) -> InRecord:
     """The raw record of `body` by the golden convention (see the module doc).
 
-    `headers` replaces the provider's usual delivery headers (DELIVERY_HEADERS).
+    `headers` replaces the provider's usual delivery headers (DELIVERY_HEADERS,
+    SAMPLE_HEADERS).
     """
-    sent = DELIVERY_HEADERS.get(provider, {}) if headers is None else headers
+    if headers is None:
+        per_sample = SAMPLE_HEADERS.get(provider)
+        headers = per_sample(body) if per_sample else DELIVERY_HEADERS.get(provider, {})
     kafka_headers = [
         ("fleetwire-source", provider.encode()),
         ("fleetwire-provider", provider.encode()),
         ("fleetwire-received-at", RECEIVED_AT.encode()),
         ("content-type", b"application/json"),
-        *((name, value.encode()) for name, value in sent.items()),
+        *((name, value.encode()) for name, value in headers.items()),
     ]
     return InRecord(
         topic=TopicNames(PREFIX).raw(provider),

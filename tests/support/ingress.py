@@ -25,6 +25,11 @@ AUTH_HEADER_NAMES = (
     "webhook-signature",
     "Zubie-Signature",
     "SC-Signature",
+    "X-KT-Webhook-Signature",
+    "x-enode-signature",
+    "x-enode-delivery",
+    "X-Samsara-Signature",
+    "X-Samsara-Timestamp",
     "Content-Type",
     "Content-Encoding",
 )

@@ -35,10 +35,10 @@ def environment(prefix: str, sources: Path, **extra: str) -> dict[str, str]:
 
 
 def run(
-    args: list[str], env: Mapping[str, str], timeout: float = 60
+    args: list[str], env: Mapping[str, str], timeout: float = 60, fleetwire: Path = FLEETWIRE
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(FLEETWIRE), *args],
+        [str(fleetwire), *args],
         env=dict(env),
         capture_output=True,
         text=True,
@@ -50,11 +50,13 @@ def run(
 class Service:
     """A long-running fleetwire process, its output kept in a log file."""
 
-    def __init__(self, args: list[str], env: Mapping[str, str], log: Path) -> None:
+    def __init__(
+        self, args: list[str], env: Mapping[str, str], log: Path, fleetwire: Path = FLEETWIRE
+    ) -> None:
         self.log = log
         self._file = log.open("wb")
         self.process = subprocess.Popen(
-            [str(FLEETWIRE), *args], env=dict(env), stdout=self._file, stderr=subprocess.STDOUT
+            [str(fleetwire), *args], env=dict(env), stdout=self._file, stderr=subprocess.STDOUT
         )
 
     def wait_http(self, url: str, timeout: float = 30) -> None:
@@ -109,23 +111,30 @@ class Pipeline:
 
 
 @contextmanager
-def running_pipeline(prefix: str, sources: str, directory: Path, **env: str) -> Iterator[Pipeline]:
-    """Topics, then an ingress and a processor, both ready; stopped cleanly afterwards."""
+def running_pipeline(
+    prefix: str, sources: str, directory: Path, fleetwire: Path = FLEETWIRE, **env: str
+) -> Iterator[Pipeline]:
+    """Topics, then an ingress and a processor, both ready; stopped cleanly afterwards.
+
+    `fleetwire` is the command to run them with (another virtualenv's, say).
+    """
     sources_file = directory / "sources.toml"
     sources_file.write_text(sources)
     port, ingress_admin, processor_admin = free_port(), free_port(), free_port()
     base = environment(prefix, sources_file, **env)
-    created = run(["topics"], base)
+    created = run(["topics"], base, fleetwire=fleetwire)
     assert created.returncode == 0, created.stderr
     ingress = Service(
         ["ingress"],
         {**base, "FLEETWIRE_HTTP_PORT": str(port), "FLEETWIRE_ADMIN_PORT": str(ingress_admin)},
         directory / "ingress.log",
+        fleetwire,
     )
     processor = Service(
         ["process"],
         {**base, "FLEETWIRE_ADMIN_PORT": str(processor_admin)},
         directory / "processor.log",
+        fleetwire,
     )
     try:
         ingress.wait_http(f"http://127.0.0.1:{ingress_admin}/readyz")

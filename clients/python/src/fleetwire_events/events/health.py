@@ -12,7 +12,9 @@ class TroubleCode(Canonical, frozen=True, kw_only=True):
 
     `severity` is the provider's number, passed on unchanged (its scale is undocumented).
     Repair costs are the provider's estimate in its currency (US dollars for Zubie,
-    assumed: the currency is not stated).
+    assumed: the currency is not stated). `failure_mode` (a J1939 FMI) and `controller`
+    (the reporting module) are the provider's codes or ids for them, where it gives them;
+    `state` is the provider's state of the code as written (Geotab: `Active`, `Pending`).
     """
 
     code: str
@@ -21,6 +23,9 @@ class TroubleCode(Canonical, frozen=True, kw_only=True):
     severity: int | None = None
     repair_cost_low: float | None = None
     repair_cost_high: float | None = None
+    failure_mode: str | None = None
+    controller: str | None = None
+    state: str | None = None
 
 
 class DtcEvent(VehicleStatusData, frozen=True, kw_only=True):
