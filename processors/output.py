@@ -104,7 +104,7 @@ class Transformer:
             metrics.PINGS.labels(provider).inc()
             return []
         except RejectedItems as exc:
-            return self._partly(message, provider, raw, exc)
+            return self._partly(_located(message, tp), provider, raw, exc)
         except RejectedRecord as exc:
             return [self.dead_letter(_located(message, tp), provider, exc.kind, str(exc))]
         except Exception as exc:  # a normalizer bug must dead-letter, never stall a partition
@@ -118,10 +118,15 @@ class Transformer:
                     located, provider, "internal-error", f"{type(exc).__name__}: {exc}"
                 )
             ]
-        return self._published(message, provider, raw, events)
+        return self._published(message, provider, raw, events, tp)
 
     def _published(
-        self, message: InRecord, provider: str, raw: RawRecord, events: Sequence[CanonicalEvent]
+        self,
+        message: InRecord | Consumed,
+        provider: str,
+        raw: RawRecord,
+        events: Sequence[CanonicalEvent],
+        tp: TopicPartition | None = None,
     ) -> list[OutRecord]:
         outputs = [self.canonical(ev) for ev in events]
         for ev, out in zip(events, outputs, strict=True):
