@@ -27,7 +27,7 @@ help:
 	@echo "make bench       the benchmark (bench/README.md); figures in bench/results/"
 	@echo "make profile     py-spy flame graphs of the ingress and processor under load"
 	@echo "make schemas     regenerate the JSON Schemas in schemas/json/ and the client's structs"
-	@echo "make docs        regenerate docs/events.md and the README's domain table"
+	@echo "make docs        regenerate docs/events.md, the README's domain table, the AsyncAPI document and the field-coverage table"
 
 # Cheap to run every time: uv compares $(VENV) with uv.lock and changes only what differs.
 venv:
@@ -91,6 +91,7 @@ schemas: venv
 docs: venv
 	@$(BIN)/python -m commands.eventsdoc
 	@$(BIN)/python -m commands.asyncapi
+	@$(BIN)/python -m commands.coverage
 
 clean:
 	rm -rf .venv .venv-* .tools .pytest_cache .mypy_cache .ruff_cache .hypothesis

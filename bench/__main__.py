@@ -1,7 +1,8 @@
 """`make bench`: every phase against a real broker, a table, and the figures as JSON.
 
-python -m bench [--quick] [--phases http,scaling,drain,e2e,trace] [--rounds N]
-                [--regimes 32,200] [--compare-with REF] [--no-peer] [--note TEXT]
+python -m bench [--quick] [--phases http,scaling,drain,normalizers,rebalance,e2e,trace]
+                [--rounds N] [--regimes 32,200] [--bodies mix,small,typical]
+                [--compare-with REF] [--no-peer] [--no-compiled] [--note TEXT]
 """
 
 from __future__ import annotations
@@ -13,16 +14,39 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import UTC, datetime
+from pathlib import Path
+from tempfile import TemporaryDirectory
 from typing import Any
 
 import uvloop
 
-from bench import broker, drain, endtoend, loadtest, machine, mix, report, tracecost, wrk
+from bench import (
+    broker,
+    drain,
+    endtoend,
+    loadtest,
+    machine,
+    mix,
+    normalizers,
+    rebalance,
+    report,
+    tracecost,
+    wrk,
+)
 from bench.context import RESULTS, Options, Run, say
 
-PHASES = ("http", "scaling", "drain", "e2e", "trace")
-QUICK = Options(duration_s=5, warmup_s=2, drain_records=10_000, e2e_seconds=5, e2e_warmup_s=1)
+PHASES = ("http", "scaling", "drain", "normalizers", "rebalance", "e2e", "trace")
+QUICK = Options(
+    duration_s=5,
+    warmup_s=2,
+    drain_records=10_000,
+    rebalance_records=60_000,
+    normalizer_seconds=0.2,
+    e2e_seconds=5,
+    e2e_warmup_s=1,
+)
 BUSY_LOAD_PER_CORE = 0.25
 
 
@@ -57,8 +81,36 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-peer", action="store_true", help="leave out the FastAPI peer receiver"
     )
+    parser.add_argument(
+        "--no-compiled",
+        action="store_true",
+        help="leave out the compiled receiver (bench/goreceiver, built with Go)",
+    )
+    parser.add_argument(
+        "--bodies",
+        default=",".join(defaults.bodies),
+        help="the HTTP loads: mix (every provider's samples), small and typical (one Zubie "
+        "body of about 360 and 1,382 bytes)",
+    )
     parser.add_argument("--threads", type=int, default=defaults.threads, help="wrk threads")
     parser.add_argument("--drain-records", type=int, help=f"[{defaults.drain_records}]")
+    parser.add_argument(
+        "--drain-rounds",
+        type=int,
+        default=defaults.drain_rounds,
+        help="rounds of processor and floor, alternated, per delivery mode",
+    )
+    parser.add_argument(
+        "--drain-providers",
+        default="",
+        help="comma-separated providers of the drain's mix [every provider with a normalizer]",
+    )
+    parser.add_argument("--rebalance-records", type=int, help=f"[{defaults.rebalance_records}]")
+    parser.add_argument(
+        "--normalizer-seconds",
+        type=float,
+        help=f"CPU seconds per provider's normalizer [{defaults.normalizer_seconds}]",
+    )
     parser.add_argument("--e2e-rate", type=float, default=defaults.e2e_rate)
     parser.add_argument("--e2e-seconds", type=float, help=f"[{defaults.e2e_seconds:.0f}]")
     parser.add_argument(
@@ -76,15 +128,30 @@ def _options(args: argparse.Namespace) -> Options:
         regimes=tuple(int(c) for c in args.regimes.split(",") if c.strip()),
         rounds=args.rounds,
         peer=not args.no_peer,
+        compiled=not args.no_compiled,
+        bodies=_bodies(args.bodies),
         compare_with=args.compare_with,
         threads=args.threads,
         drain_records=args.drain_records or base.drain_records,
+        drain_rounds=max(1, args.drain_rounds),
+        drain_providers=tuple(p.strip() for p in args.drain_providers.split(",") if p.strip()),
+        rebalance_records=args.rebalance_records or base.rebalance_records,
+        normalizer_seconds=args.normalizer_seconds or base.normalizer_seconds,
         drain_timeout_s=base.drain_timeout_s,
         e2e_rate=args.e2e_rate,
         e2e_seconds=args.e2e_seconds or base.e2e_seconds,
         e2e_warmup_s=base.e2e_warmup_s,
         keep_topics=args.keep_topics,
     )
+
+
+def _bodies(given: str) -> tuple[str, ...]:
+    chosen = tuple(b.strip() for b in given.split(",") if b.strip())
+    unknown = sorted(set(chosen) - {loadtest.MIX, *mix.BODIES})
+    if unknown or not chosen:
+        known = ", ".join([loadtest.MIX, *mix.BODIES])
+        raise SystemExit(f"bench: --bodies takes some of {known}, not {given!r}")
+    return chosen
 
 
 def attempt(run: Run, name: str, phase: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -95,6 +162,43 @@ def attempt(run: Run, name: str, phase: Callable[[], dict[str, Any]]) -> dict[st
         run.file(f"{name}-error.txt").write_text(traceback.format_exc(), encoding="utf-8")
         say(f"{name}: FAILED: {type(exc).__name__}: {str(exc)[:500]}")
         return {"error": f"{type(exc).__name__}: {str(exc)[:300]}"}
+
+
+def _phases(run: Run, chosen: list[str], stack: ExitStack) -> dict[str, dict[str, Any]]:
+    """Every chosen phase in turn; a failed one is reported in its place."""
+    phases: dict[str, dict[str, Any]] = {}
+    if "http" in chosen:
+        phases["http"] = attempt(run, "http", lambda: loadtest.http(run))
+    if "scaling" in chosen:
+        phases["ingress_2_workers"] = attempt(
+            run, "ingress-2-workers", lambda: loadtest.ingress(run, 2)
+        )
+    tree = (
+        _tree(run.options.compare_with, stack)
+        if {"drain", "normalizers", "rebalance"} & set(chosen)
+        else None
+    )
+    if "drain" in chosen:
+        found = attempt(run, "drain", lambda: drain.drain(run, tree))
+        phases.update(found if "error" not in found else {"drain_exactly_once": found})
+    if "normalizers" in chosen:
+        phases["normalizers"] = attempt(
+            run, "normalizers", lambda: normalizers.normalizers(run, tree)
+        )
+    if "rebalance" in chosen:
+        phases["rebalance"] = attempt(run, "rebalance", lambda: rebalance.rebalance(run))
+        if tree is not None:
+            phases["rebalance_before"] = attempt(
+                run,
+                "rebalance-before",
+                lambda: rebalance.rebalance(run, tree, "rebalance-before"),
+            )
+    if "e2e" in chosen:
+        phases["e2e"] = attempt(run, "e2e", lambda: endtoend.endtoend(run))
+    if "trace" in chosen:
+        phases["trace"] = attempt(run, "trace", lambda: tracecost.tracecost(run))
+
+    return phases
 
 
 def main() -> int:
@@ -123,22 +227,8 @@ def main() -> int:
     providers = sorted({s.provider for s in sources.values()})
     say(f"providers in the mix: {', '.join(providers)}")
 
-    phases: dict[str, dict[str, Any]] = {}
-    if "http" in chosen:
-        phases["http"] = attempt(run, "http", lambda: loadtest.http(run))
-    if "scaling" in chosen:
-        phases["ingress_2_workers"] = attempt(
-            run, "ingress-2-workers", lambda: loadtest.ingress(run, 2)
-        )
-    if "drain" in chosen:
-        for mode in drain.MODES:
-            key = f"drain_{mode.replace('-', '_')}"
-            phases[key] = attempt(run, key, lambda mode=mode: drain.drain(run, mode))  # type: ignore[misc]
-    if "e2e" in chosen:
-        phases["e2e"] = attempt(run, "e2e", lambda: endtoend.endtoend(run))
-    if "trace" in chosen:
-        phases["trace"] = attempt(run, "trace", lambda: tracecost.tracecost(run))
-
+    with ExitStack() as stack:
+        phases = _phases(run, chosen, stack)
     if not options.keep_topics:
         deleted = uvloop.run(broker.delete_topics(run.bootstrap, f"bench{run.run_id}"))
         say(f"deleted this run's {deleted} topics (--keep-topics keeps them)")
@@ -160,6 +250,13 @@ def main() -> int:
     print(report.table(results))
     say(f"figures in {RESULTS / stamp}.json, README summary in {RESULTS / stamp}.md")
     return 1 if any("error" in p for p in phases.values()) else 0
+
+
+def _tree(ref: str, stack: ExitStack) -> Path | None:
+    """The files of commit `ref` for the phases that run its processor beside this one."""
+    if not ref:
+        return None
+    return loadtest.checkout(ref, Path(stack.enter_context(TemporaryDirectory())))
 
 
 def _note(given: str, described: dict[str, Any]) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaProducer, TopicPartition
 
+from commands import provision
 from commands.provision import pipeline_topics
 from fleetwire import clients
 from fleetwire.connection import KafkaConnection, KafkaSecurity
@@ -92,6 +93,15 @@ async def create_topics(bootstrap: str, prefix: str) -> None:
     await ensure_topics(connection(bootstrap), pipeline_topics(Settings(topic_prefix=prefix)))
 
 
+async def create_canonical_like(bootstrap: str, prefix: str, name: str) -> int:
+    """One more topic, `name`, shaped as the canonical topics of `prefix` are; its
+    partition count."""
+    layout = provision.layout(Settings(topic_prefix=prefix))
+    spec = layout.spec(name, layout.canonical_partitions, layout.canonical_retention_hours)
+    await ensure_topics(connection(bootstrap), [spec])
+    return spec.partitions
+
+
 async def delete_topics(bootstrap: str, prefix: str) -> int:
     admin = clients.admin_client(connection(bootstrap))
     await admin.start()
@@ -106,6 +116,11 @@ async def delete_topics(bootstrap: str, prefix: str) -> int:
 
 async def preload(bootstrap: str, topic: str, records: Iterable[Record]) -> int:
     """Write records as fast as the broker takes them (leader ack, big batches)."""
+    return await preload_topics(bootstrap, ((topic, record) for record in records))
+
+
+async def preload_topics(bootstrap: str, records: Iterable[tuple[str, Record]]) -> int:
+    """Records to their own topics, as fast as the broker takes them."""
     producer = AIOKafkaProducer(
         **clients.client_options(connection(bootstrap)),
         acks=1,
@@ -118,7 +133,7 @@ async def preload(bootstrap: str, topic: str, records: Iterable[Record]) -> int:
     written = 0
     try:
         chunk: list[asyncio.Future[object]] = []
-        for key, value, headers in records:
+        for topic, (key, value, headers) in records:
             chunk.append(await producer.send(topic, value=value, key=key, headers=headers))
             if len(chunk) >= PRELOAD_CHUNK:
                 await asyncio.gather(*chunk)
@@ -177,10 +192,29 @@ class Offsets:
         return sum(max(0, meta.offset) for tp, meta in offsets.items() if tp.topic in topics)
 
 
+def record_bytes(
+    key: bytes | None, value: bytes | None, headers: Sequence[tuple[str, bytes]]
+) -> int:
+    """What a record carries: key, value, header names and values (framing left out)."""
+    return (
+        len(key or b"")
+        + len(value or b"")
+        + sum(len(name) + len(raw or b"") for name, raw in headers)
+    )
+
+
 async def count_records(
     bootstrap: str, partitions: Sequence[TopicPartition], expect: int, idle_s: float = 5.0
 ) -> int:
     """Records readable with read_committed, from the start; stops at `expect` or when idle."""
+    count, _ = await count_bytes(bootstrap, partitions, expect, idle_s)
+    return count
+
+
+async def count_bytes(
+    bootstrap: str, partitions: Sequence[TopicPartition], expect: int, idle_s: float = 5.0
+) -> tuple[int, int]:
+    """Records readable with read_committed and their `record_bytes`, as count_records."""
     consumer = clients.consumer(
         connection(bootstrap),
         isolation_level="read_committed",
@@ -191,14 +225,14 @@ async def count_records(
     try:
         consumer.assign(list(partitions))
         await consumer.seek_to_beginning(*partitions)
-        count = 0
+        count = size = 0
         last = time.monotonic()
         while count < expect and time.monotonic() - last < idle_s:
             batch = await consumer.getmany(timeout_ms=500, max_records=10_000)
-            got = sum(len(messages) for messages in batch.values())
-            if got:
-                count += got
+            for messages in batch.values():
+                size += sum(record_bytes(m.key, m.value, m.headers) for m in messages)
+                count += len(messages)
                 last = time.monotonic()
-        return count
+        return count, size
     finally:
         await consumer.stop()

@@ -28,12 +28,19 @@ class Options:
     regimes: tuple[int, ...] = (32, 200)
     rounds: int = 1  # measurements of each server in each regime, alternated
     peer: bool = True  # the hand-written FastAPI receiver beside the ingress
+    compiled: bool = True  # the compiled receiver (bench/goreceiver) with the sized bodies
+    # "mix": every provider's samples; "small"/"typical": one Zubie body at two sizes
+    bodies: tuple[str, ...] = ("mix", "small", "typical")
     compare_with: str = ""  # a git ref whose ingress is measured beside this one
     # a paced run needs spare connections, or slow answers would hold sends back
     paced_connections: int = 200
     connections: int = 200  # make profile's wrk
     threads: int = 1
-    drain_records: int = 50_000
+    drain_records: int = 100_000
+    drain_rounds: int = 2  # processor and floor alternated, per delivery mode
+    drain_providers: tuple[str, ...] = ()  # the raw-record mix: every provider when empty
+    rebalance_records: int = 200_000  # enough to outlast a second process's start
+    normalizer_seconds: float = 0.5  # CPU time spent per provider's samples
     drain_timeout_s: float = 120.0
     e2e_rate: float = 1000.0
     e2e_seconds: float = 15.0

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import statistics
 import subprocess
+import sysconfig
 import time
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
@@ -22,16 +23,29 @@ from typing import Any
 
 import uvloop
 
-from bench import broker, mix, services, tools, wrk
+from bench import broker, compiled, mix, services, tools, wrk
 from bench.context import Run, say
+from fleetwire.topics import TopicNames
 from localkafka.ports import free_port
 
 RATE_FRACTION = 0.8
+MIX = "mix"
+# The peers that take part in each kind of load: the FastAPI peer stays with the mix (its
+# figures are what they were), the compiled receiver verifies only the sized bodies.
+MIX_ONLY = frozenset({"peer"})
+SIZED_ONLY = frozenset({"compiled"})
 
 
-def script(run: Run, name: str, rate: float | None = None) -> Path:
-    """A fresh wrk script, signed now: Svix-style timestamps are only good for 5 minutes."""
-    requests = mix.signed_mix(run.sources, time.time())
+def script(run: Run, name: str, rate: float | None = None, body: str = MIX) -> Path:
+    """A fresh wrk script, signed now: Svix-style timestamps are only good for 5 minutes.
+
+    `body` is the request mix of every provider, or one of `mix.BODIES` sizes.
+    """
+    now = time.time()
+    if body == MIX:
+        requests = mix.signed_mix(run.sources, now)
+    else:
+        requests = mix.signed_body(run.sources, mix.BODIES[body](), now)
     path = run.file(f"{name}.lua")
     per_thread = None if rate is None else rate / run.options.threads
     path.write_text(wrk.lua_script(requests, per_thread), encoding="utf-8")
@@ -46,6 +60,7 @@ def measure(
     rate: float | None = None,
     *,
     connections: int | None = None,
+    body: str = MIX,
 ) -> dict[str, Any]:
     options = run.options
     if connections is None:
@@ -53,10 +68,11 @@ def measure(
     load = {"connections": connections, "threads": options.threads}
     if rate is None:
         say(f"{name}: warming up {options.warmup_s:.0f}s")
-        wrk.run(url, script(run, f"{name}-warmup"), duration_s=options.warmup_s, **load)
+        warmup = script(run, f"{name}-warmup", body=body)
+        wrk.run(url, warmup, duration_s=options.warmup_s, **load)
     what = "full speed" if rate is None else f"{rate:,.0f} requests/s offered"
     say(f"{name}: measuring {options.duration_s:.0f}s at {what}")
-    lua = script(run, name, rate)
+    lua = script(run, name, rate, body)
     cpu_before = service.cpu_s()
     done = wrk.run(url, lua, duration_s=options.duration_s, **load)
     server_cpu = service.cpu_s() - cpu_before
@@ -110,6 +126,7 @@ def start_peer(run: Run, prefix: str) -> tuple[services.Service, str]:
         "bench.peer",
         *("--sources", str(run.sources_path), "--port", str(port)),
         *("--bootstrap", run.bootstrap, "--prefix", prefix),
+        *("--app-site", sysconfig.get_paths()["purelib"]),
     ]
     env = {"PYTHONPATH": str(services.ROOT)}
     service = services.Service("peer", args, env, run.file("peer.log"))
@@ -176,10 +193,71 @@ def ingress(run: Run, workers: int) -> dict[str, Any]:
         service.stop()
 
 
+def _start_compiled(run: Run) -> tuple[services.Service, str] | None:
+    """The compiled receiver, or None (with the reason said) when it cannot be built."""
+    try:
+        binary = compiled.build()
+    except compiled.Unavailable as exc:
+        say(f"compiled peer: {exc}")
+        return None
+    prefix = run.prefix("compiled")
+    uvloop.run(broker.create_topics(run.bootstrap, prefix))
+    return compiled.start(run, binary, TopicNames(prefix).raw(compiled.PROVIDER))
+
+
+def _takes_part(server: str, body: str) -> bool:
+    return not (server in MIX_ONLY and body != MIX) and not (server in SIZED_ONLY and body == MIX)
+
+
+Servers = dict[str, tuple[services.Service, str]]
+
+
+def _start_peers(run: Run, servers: Servers, result: dict[str, Any]) -> None:
+    """The FastAPI peer (with the mix) and the compiled receiver (with the sized bodies);
+    either one that cannot start is left out, and the result says why."""
+    if run.options.peer and MIX in run.options.bodies:
+        peer = run.prefix("peer")
+        uvloop.run(broker.create_topics(run.bootstrap, peer))
+        try:
+            servers["peer"] = start_peer(run, peer)
+        except RuntimeError as exc:  # a peer is a comparison, not what is measured
+            say(f"peer: left out, it did not start: {str(exc)[:800]}")
+            result["peer_skipped"] = str(exc)[:300]
+    if run.options.compiled and any(b != MIX for b in run.options.bodies):
+        started = _start_compiled(run)
+        if started is None:
+            result["compiled_skipped"] = "Go or its modules unavailable (see the log)"
+        else:
+            servers["compiled"] = started
+
+
+def _rounds(run: Run, servers: Servers) -> dict[tuple[str, int], dict[str, dict[str, Any]]]:
+    """Every server that takes part, per body and regime, each round in turn; the medians."""
+    rounds: dict[tuple[str, int], dict[str, list[dict[str, Any]]]] = {
+        (b, c): {name: [] for name in servers if _takes_part(name, b)}
+        for b in run.options.bodies
+        for c in run.options.regimes
+    }
+    for number in range(1, run.options.rounds + 1):
+        for (body, connections), by_server in rounds.items():
+            for name, found in by_server.items():
+                service, url = servers[name]
+                tag = "" if body == MIX else f"-{body}"
+                label = f"{name}{tag}-c{connections}-r{number}"
+                figures = measure(run, service, url, label, connections=connections, body=body)
+                figures["load_average"] = _load_average()
+                found.append(figures)
+    return {
+        key: {name: _median(found) for name, found in by_server.items()}
+        for key, by_server in rounds.items()
+    }
+
+
 def http(run: Run) -> dict[str, Any]:
-    """The ceiling, the ingress and the peer, each regime in turn, for every round."""
-    servers: dict[str, tuple[services.Service, str]] = {}
+    """The ceiling, the ingress and the peers, for each body and regime, every round."""
+    servers: Servers = {}
     stack = ExitStack()
+    result: dict[str, Any] = {"rounds": run.options.rounds}
     try:
         servers["ceiling"] = start_ceiling(run)
         prefix = run.prefix("ingress-w1")
@@ -192,27 +270,20 @@ def http(run: Run) -> dict[str, Any]:
             before = run.prefix("ingress-before")
             uvloop.run(broker.create_topics(run.bootstrap, before))
             servers["ingress_before"] = start_ingress(run, before, 1, "ingress-before", tree)
-        if run.options.peer:
-            peer = run.prefix("peer")
-            uvloop.run(broker.create_topics(run.bootstrap, peer))
-            servers["peer"] = start_peer(run, peer)
-        rounds: dict[int, dict[str, list[dict[str, Any]]]] = {
-            c: {name: [] for name in servers} for c in run.options.regimes
+        _start_peers(run, servers, result)
+        medians = _rounds(run, servers)
+        if MIX in run.options.bodies:
+            result["regimes"] = {str(c): found for (b, c), found in medians.items() if b == MIX}
+        result["bodies"] = {
+            body: {
+                "bytes": len(mix.BODIES[body]()),
+                "regimes": {str(c): found for (b, c), found in medians.items() if b == body},
+            }
+            for body in run.options.bodies
+            if body != MIX
         }
-        for number in range(1, run.options.rounds + 1):
-            for connections in run.options.regimes:
-                for name, (service, url) in servers.items():
-                    label = f"{name}-c{connections}-r{number}"
-                    figures = measure(run, service, url, label, connections=connections)
-                    figures["load_average"] = _load_average()
-                    rounds[connections][name].append(figures)
-        regimes = {
-            str(c): {name: _median(found) for name, found in by_server.items()}
-            for c, by_server in rounds.items()
-        }
-        busiest = regimes[str(max(run.options.regimes))]["ingress"]
-        result: dict[str, Any] = {"rounds": run.options.rounds, "regimes": regimes}
-        if busiest["rps"] > 0:
+        busiest = result.get("regimes", {}).get(str(max(run.options.regimes)), {}).get("ingress")
+        if busiest is not None and busiest["rps"] > 0:
             service, url = servers["ingress"]
             rate = RATE_FRACTION * busiest["rps"]
             paced = measure(run, service, url, "ingress-80pct", rate)

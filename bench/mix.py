@@ -93,3 +93,34 @@ def signed_mix(
         raise ValueError("no source has a sample to send")
     rounds = max(len(requests) for requests in per_source)
     return [requests[i % len(requests)] for i in range(rounds) for requests in per_source]
+
+
+# One provider's body at two sizes, so the servers' cost per byte shows: the compiled
+# receiver verifies only Zubie's signature, so both are Zubie's.
+BODY_PROVIDER = "zubie"
+TYPICAL_SAMPLE = "trip_end.json"  # a provider's typical delivery, byte for byte
+
+
+def small_body(samples: Path = SAMPLES) -> bytes:
+    """The smallest of the provider's valid samples, without whitespace (360 bytes today)."""
+    compact = [
+        json.dumps(json.loads(body), separators=(",", ":")).encode()
+        for body in sample_bodies(BODY_PROVIDER, samples)
+    ]
+    return min(compact, key=len)
+
+
+def typical_body(samples: Path = SAMPLES) -> bytes:
+    return (samples / BODY_PROVIDER / TYPICAL_SAMPLE).read_bytes()
+
+
+BODIES = {"small": small_body, "typical": typical_body}
+
+
+def signed_body(sources: Mapping[str, Source], body: bytes, now: float) -> list[SignedRequest]:
+    """`body` as a delivery to the first source of BODY_PROVIDER."""
+    name, source = next((n, s) for n, s in sorted(sources.items()) if s.provider == BODY_PROVIDER)
+    headers = sign(installed().verifier(source), body, now)
+    if headers is None:
+        raise ValueError(f"the {BODY_PROVIDER} body is a handshake, not a delivery")
+    return [SignedRequest(name, f"/webhooks/{name}", headers, body)]

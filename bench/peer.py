@@ -6,15 +6,18 @@ request: read the body, verify it with the same verifier fleetwire uses, then
 `send_and_wait` the body to the provider's raw topic and answer 200. No metrics, no
 in-flight bound, no deadline. It is not part of fleetwire: it runs in the benchmark's
 own virtualenv (`.venv-bench`, requirements/bench.txt), from the repository root so it
-can import the verifiers.
+can import the verifiers; `--app-site` adds fleetwire's own site-packages after its own,
+for what the verifiers need beyond them and for the providers' entry points.
 
     python -m bench.peer --sources FILE --port PORT --bootstrap HOST:PORT --prefix PREFIX
+                         [--app-site DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import site
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,14 +27,15 @@ import uvicorn
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI, Request, Response
 
-from fleetwire.errors import AuthenticationError
-from ingress.sources import load_sources
-from providers.registry import installed
-
 ACCEPTED = b'{"status":"accepted"}'
 
 
 def peer_app(sources: Path, bootstrap: str, prefix: str) -> FastAPI:
+    # Imported here, once main() has put fleetwire's site-packages on the path.
+    from fleetwire.errors import AuthenticationError  # noqa: PLC0415
+    from ingress.sources import load_sources  # noqa: PLC0415
+    from providers.registry import installed  # noqa: PLC0415
+
     verifiers = {
         name: installed().verifier(source)
         for name, source in load_sources(sources, installed().verifiers, env={}).items()
@@ -86,7 +90,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--bootstrap", required=True)
     parser.add_argument("--prefix", required=True)
+    parser.add_argument("--app-site", type=Path, help="fleetwire's site-packages directory")
     args = parser.parse_args()
+    if args.app_site is not None:
+        site.addsitedir(str(args.app_site))  # after the peer's own packages
     uvicorn.run(
         peer_app(args.sources, args.bootstrap, args.prefix),
         host=args.host,

@@ -3,6 +3,7 @@ for the README. Pure functions of the results document that `bench` writes as JS
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -23,8 +24,16 @@ SERVERS = {
     "ingress": "ingress, 1 worker",
     "ingress_before": "ingress before",
     "peer": "peer: FastAPI + send_and_wait",
+    "compiled": "compiled receiver (Go, 1 core)",
 }
 TRACE_SHARE = 0.03
+# Issue 22: the processor against the floor Kafka sets in the same run, exactly once,
+# and the ingress against a compiled receiver with a provider's typical body.
+FLOOR_SHARE = 0.5  # records/s at least this share of the floor's
+FLOOR_CPU_FACTOR = 2.5  # CPU per record at most this times the floor's
+COMPILED_CPU_FACTOR = 2.0  # ingress CPU per request at most this times the compiled's
+COMPILED_BODY = "typical"
+DRAIN_MODES = ("at_least_once", "exactly_once")
 
 
 @dataclass(frozen=True)
@@ -56,9 +65,32 @@ def regimes(results: Results) -> list[int]:
     return sorted(int(c) for c in found)
 
 
-def server(results: Results, connections: int, name: str) -> Mapping[str, Any] | None:
-    found = _get(results, "http", "regimes", str(connections), name)
+def server(
+    results: Results, connections: int, name: str, body: str | None = None
+) -> Mapping[str, Any] | None:
+    """A server's figures in a regime, with the mix or with one of the sized bodies."""
+    where = ("regimes",) if body is None else ("bodies", body, "regimes")
+    found = _get(results, "http", *where, str(connections), name)
     return None if found is None or "error" in found else found
+
+
+def bodies(results: Results) -> dict[str, list[int]]:
+    """The sized bodies measured, each with its connection counts, fewest first."""
+    found = _get(results, "http", "bodies") or {}
+    return {body: sorted(int(c) for c in f.get("regimes", {})) for body, f in found.items()}
+
+
+def _drain_cpu(figures: Mapping[str, Any] | None) -> float | None:
+    if figures is None or "error" in figures:
+        return None
+    value = figures.get("cpu_us_per_event_median", figures.get("processor_cpu_us_per_event"))
+    return None if value is None else float(value)
+
+
+def _drain_rate(figures: Mapping[str, Any] | None) -> float | None:
+    if figures is None or "error" in figures or not figures.get("events_per_s"):
+        return None
+    return float(figures["events_per_s"])
 
 
 def _cpu(figures: Mapping[str, Any] | None) -> float | None:
@@ -89,6 +121,26 @@ def derived(results: Results) -> dict[str, float | None]:
     found["two_workers_to_one"] = rounded(
         ratio(_get(results, "ingress_2_workers", "full_speed", "rps"), _rps(one))
     )
+    for body, counts in bodies(results).items():
+        for c in counts:
+            ingress = server(results, c, "ingress", body)
+            for other in ("ceiling", "compiled"):
+                found[f"ingress_cpu_to_{other}_{body}_c{c}"] = rounded(
+                    ratio(_cpu(ingress), _cpu(server(results, c, other, body)))
+                )
+    for mode in DRAIN_MODES:
+        floor = _get(results, f"floor_{mode}")
+        for who in ("drain", "drain_before"):
+            figures = _get(results, f"{who}_{mode}")
+            name = "processor" if who == "drain" else "processor_before"
+            paired = _paired(figures, "records_per_s")
+            found[f"{name}_to_floor_{mode}"] = rounded(
+                paired if paired is not None else ratio(_drain_rate(figures), _drain_rate(floor))
+            )
+            paired = _paired(figures, "cpu_per_record")
+            found[f"{name}_cpu_to_floor_{mode}"] = rounded(
+                paired if paired is not None else ratio(_drain_cpu(figures), _drain_cpu(floor))
+            )
     found["exactly_once_to_at_least_once"] = rounded(
         ratio(
             _get(results, "drain_exactly_once", "events_per_s"),
@@ -96,6 +148,22 @@ def derived(results: Results) -> dict[str, float | None]:
         )
     )
     return found
+
+
+def _each_round(figures: Mapping[str, Any] | None, key: str) -> str:
+    """Every round's fraction of its floor, when there were several."""
+    rounds = [] if figures is None else figures.get("floor_fractions", [])
+    if len(rounds) < 2:
+        return ""
+    return " [" + " ".join(_n(r.get(key), 2) for r in rounds) + "]"
+
+
+def _paired(figures: Mapping[str, Any] | None, key: str) -> float | None:
+    """The median over rounds of a processor's fraction of the floor of the same round."""
+    if figures is None or "error" in figures:
+        return None
+    found = [f[key] for f in figures.get("floor_fractions", []) if f.get(key) is not None]
+    return statistics.median(found) if found else None
 
 
 def _judge(ok: bool | None) -> str:
@@ -161,6 +229,9 @@ def targets(results: Results) -> list[Target]:
         )
     )
 
+    found.extend(_floor_targets(results, share))
+    found.extend(_compiled_targets(results, share))
+
     e2e = _get(results, "e2e")
     e2e_p99 = None if e2e is None or e2e.get("e2e_ms") is None else e2e["e2e_ms"]["p99"]
     complete = e2e is not None and e2e["missing"] == 0 and e2e["not_accepted"] == 0
@@ -186,6 +257,43 @@ def targets(results: Results) -> list[Target]:
             _trace_note(trace),
         )
     )
+    return found
+
+
+def _floor_targets(results: Results, share: Mapping[str, float | None]) -> list[Target]:
+    eos = _get(results, "drain_exactly_once")
+    judged = eos is not None and eos.get("transactions_seen", False) and eos.get("complete")
+    note = "" if eos is None or judged else "incomplete, or no transactions seen"
+    rate = share.get("processor_to_floor_exactly_once")
+    cpu = share.get("processor_cpu_to_floor_exactly_once")
+    return [
+        Target(
+            f"exactly-once drain >= {FLOOR_SHARE} of the floor's records/s",
+            "-" if rate is None else f"{rate:.2f}",
+            _judge(None if rate is None or not judged else rate >= FLOOR_SHARE),
+            note,
+        ),
+        Target(
+            f"exactly-once CPU per record <= {FLOOR_CPU_FACTOR}x the floor's",
+            "-" if cpu is None else f"{cpu:.2f}x",
+            _judge(None if cpu is None or not judged else cpu <= FLOOR_CPU_FACTOR),
+            note,
+        ),
+    ]
+
+
+def _compiled_targets(results: Results, share: Mapping[str, float | None]) -> list[Target]:
+    found = []
+    for c in bodies(results).get(COMPILED_BODY, []):
+        cpu = share.get(f"ingress_cpu_to_compiled_{COMPILED_BODY}_c{c}")
+        found.append(
+            Target(
+                f"ingress CPU per request <= {COMPILED_CPU_FACTOR}x the compiled receiver's, "
+                f"{COMPILED_BODY} body, {c} connections",
+                "-" if cpu is None else f"{cpu:.2f}x",
+                _judge(None if cpu is None else cpu <= COMPILED_CPU_FACTOR),
+            )
+        )
     return found
 
 
@@ -291,13 +399,42 @@ def _http_row(label: str, phase: Mapping[str, Any] | None) -> list[str] | None:
 
 
 def _drain_row(label: str, phase: Mapping[str, Any] | None) -> list[str] | None:
+    """Raw records in per second (the floor's unit too); errors: canonical events missing
+    (fewer readable than the normalizers make of the records) plus dead letters."""
     if phase is None:
         return None
     if "error" in phase:
         return _failed(label, phase)
-    missing = max(0, phase["records"] - phase["canonical_readable"])
-    cpu = (phase.get("processor_cpu_percent"), phase.get("processor_cpu_us_per_event"), None)
-    return _row(label, f"{_n(phase['events_per_s'])} ev/s", None, missing, cpu)
+    errors = None
+    if "canonical_readable" in phase:
+        expected = phase.get("canonical_expected", phase["records"])
+        errors = max(0, expected - phase["canonical_readable"])
+        errors += phase.get("dead_letters", 0)
+    cpu = (phase.get("processor_cpu_percent"), _drain_cpu(phase), None)
+    return _row(
+        label, f"{_n(phase['events_per_s'])} rec/s{_drain_spread(phase)}", None, errors, cpu
+    )
+
+
+def _drain_spread(phase: Mapping[str, Any]) -> str:
+    rounds = phase.get("rounds", [])
+    if len(rounds) < 2:
+        return ""
+    return " [" + " ".join(_n(r["events_per_s"]) for r in rounds) + "]"
+
+
+def _rebalance_row(label: str, phase: Mapping[str, Any] | None) -> list[str] | None:
+    if phase is None:
+        return None
+    if "error" in phase:
+        return _failed(label, phase)
+    if phase.get("pause_s") is None:
+        return _row(label, f"not measured: {phase.get('note', '')}")
+    usual = phase.get("usual_gap_s")
+    shown = f"pause {phase['pause_s']:.2f} s" + (
+        "" if usual is None else f" (usual gap {usual:.2f} s)"
+    )
+    return _row(label, shown)
 
 
 def _e2e_row(label: str, phase: Mapping[str, Any] | None) -> list[str] | None:
@@ -338,6 +475,16 @@ def rows(results: Results) -> list[list[str]]:
             phase = _get(results, "http", "regimes", str(c), name)
             if phase is not None:
                 candidates.append((_http_row, f"{c} conn: {label}{_spread(phase)}", phase))
+    for body, counts in bodies(results).items():
+        size = _get(results, "http", "bodies", body, "bytes")
+        for c in counts:
+            for name, label in SERVERS.items():
+                phase = server(results, c, name, body) or _get(
+                    results, "http", "bodies", body, "regimes", str(c), name
+                )
+                if phase is not None:
+                    shown = f"{c} conn, {body} {_n(size)} B: {label}{_spread(phase)}"
+                    candidates.append((_http_row, shown, phase))
     slow = _get(results, "http", "ingress_at_80_percent")
     slow_label = (
         "ingress, 80% of max"
@@ -352,7 +499,13 @@ def rows(results: Results) -> list[list[str]]:
             _get(results, "ingress_2_workers", "full_speed") or phases.get("ingress_2_workers"),
         ),
         (_drain_row, "processor, at-least-once", phases.get("drain_at_least_once")),
+        (_drain_row, "processor before, at-least-once", phases.get("drain_before_at_least_once")),
+        (_drain_row, "floor, at-least-once", phases.get("floor_at_least_once")),
         (_drain_row, "processor, exactly-once", phases.get("drain_exactly_once")),
+        (_drain_row, "processor before, exactly-once", phases.get("drain_before_exactly_once")),
+        (_drain_row, "floor, exactly-once", phases.get("floor_exactly_once")),
+        (_rebalance_row, "rebalance: a 2nd processor joins", phases.get("rebalance")),
+        (_rebalance_row, "rebalance, processor before", phases.get("rebalance_before")),
         (_e2e_row, _e2e_label(phases.get("e2e")), phases.get("e2e")),
     ]
     return [row for render, label, phase in candidates if (row := render(label, phase))]
@@ -367,7 +520,7 @@ def _machine_line(results: Results) -> str:
     )
 
 
-def _ratios_line(results: Results) -> str:
+def _ratios(results: Results) -> list[str]:
     share = derived(results)
 
     def shown(key: str, digits: str = ".2f") -> str:
@@ -380,9 +533,66 @@ def _ratios_line(results: Results) -> str:
         f"ingress/peer {shown(f'ingress_to_peer_c{c}')}"
         for c in regimes(results)
     ]
+    for body, counts in bodies(results).items():
+        parts.extend(
+            f"{body} body, {c} connections: ingress CPU per request "
+            f"{shown(f'ingress_cpu_to_compiled_{body}_c{c}')}x the compiled receiver's, "
+            f"{shown(f'ingress_cpu_to_ceiling_{body}_c{c}')}x the ceiling's"
+            for c in counts
+        )
+    for mode in DRAIN_MODES:
+        for name in ("processor", "processor_before"):
+            rate = share.get(f"{name}_to_floor_{mode}")
+            if rate is None and share.get(f"{name}_cpu_to_floor_{mode}") is None:
+                continue
+            figures = _get(results, f"{'drain' if name == 'processor' else 'drain_before'}_{mode}")
+            parts.append(
+                f"{name.replace('_', ' ')}/floor, {mode.replace('_', '-')}: records/s "
+                f"{shown(f'{name}_to_floor_{mode}')}{_each_round(figures, 'records_per_s')}, "
+                f"CPU per record {shown(f'{name}_cpu_to_floor_{mode}')}x"
+                f"{_each_round(figures, 'cpu_per_record')}"
+            )
     parts.append(f"2 workers/1 worker {shown('two_workers_to_one')}")
     parts.append(f"exactly-once/at-least-once {shown('exactly_once_to_at_least_once')}")
-    return "ratios: " + "; ".join(parts)
+    return parts
+
+
+def mix_line(results: Results) -> str | None:
+    """The drain's records: how many of each provider, their size and events per record."""
+    mix = _get(results, "drain_mix")
+    if mix is None:
+        return None
+    each = ", ".join(
+        f"{p} {e['share']:.0%} ({_n(e['avg_body_bytes'])} B, {e['events_per_record']:.2f} ev)"
+        for p, e in mix["providers"].items()
+    )
+    return (
+        f"drain mix: {_n(mix['records'])} raw records per drain, {_n(mix['avg_body_bytes'])} "
+        f"bytes and {mix['events_per_record']:.2f} canonical events per record on average; {each}"
+    )
+
+
+def normalizers_line(results: Results) -> str | None:
+    """Each provider's normalizer CPU per record, and the earlier commit's beside it."""
+    found = _get(results, "normalizers")
+    if found is None:
+        return None
+    if "error" in found:
+        return f"normalizers: failed: {found['error']}"
+    before = found.get("before", {})
+
+    def one(provider: str, figures: Mapping[str, Any]) -> str:
+        text = f"{provider} {figures['cpu_us_per_record']:.1f}"
+        if provider in before:
+            text += f" (before {before[provider]['cpu_us_per_record']:.1f})"
+        return text
+
+    listed = ", ".join(one(p, f) for p, f in found["providers"].items())
+    return f"normalizer CPU us per record, over each provider's samples: {listed}"
+
+
+def _extra_lines(results: Results) -> list[str]:
+    return [line for line in (mix_line(results), normalizers_line(results)) if line]
 
 
 def table(results: Results) -> str:
@@ -401,7 +611,9 @@ def table(results: Results) -> str:
             *(c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=False)),
         ]
         lines.append("  ".join(cells).rstrip())
-    lines.extend(["", _ratios_line(results), "", "targets:"])
+    lines.extend(["", *_extra_lines(results), "ratios:"])
+    lines.extend(f"  {part}" for part in _ratios(results))
+    lines.extend(["", "targets:"])
     for target in targets(results):
         note = f" ({target.note})" if target.note else ""
         lines.append(f"  [{target.status:^12}] {target.name}: {target.value}{note}")
@@ -419,7 +631,9 @@ def markdown(results: Results) -> str:
     lines.extend(
         "| " + " | ".join(row + [""] * (len(HEADERS) - len(row))) + " |" for row in rows(results)
     )
-    lines.extend(["", _ratios_line(results), "", "| target | measured | |", "|---|---:|---|"])
+    lines.extend(["", *(f"{line}\n" for line in _extra_lines(results))])
+    lines.extend(["Ratios:", "", *(f"- {part}" for part in _ratios(results))])
+    lines.extend(["", "| target | measured | |", "|---|---:|---|"])
     for target in targets(results):
         note = f" ({target.note})" if target.note else ""
         lines.append(f"| {target.name} | {target.value} | {target.status}{note} |")

@@ -83,7 +83,13 @@ class TelematicaVerifier(Verifier):
         return value.strip() if value else None
 
     def sign(self, body: bytes, now: float) -> dict[str, str]:
-        message_id = "msg_" + secrets.token_hex(12)
+        return self._signed("msg_" + secrets.token_hex(12), body, now)
+
+    def resign(self, headers: Headers, body: bytes, now: float) -> dict[str, str]:
+        # A Svix retry keeps its message id: the delivery id, signed with the timestamp.
+        return self._signed(required_header(headers, _family(headers).id), body, now)
+
+    def _signed(self, message_id: str, body: bytes, now: float) -> dict[str, str]:
         timestamp = str(int(now))
         digest = hmac_sha256(self._keys[0], f"{message_id}.{timestamp}.".encode() + body)
         return {

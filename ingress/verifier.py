@@ -59,6 +59,14 @@ class Verifier(ABC):
     def sign(self, body: bytes, now: float) -> dict[str, str]:
         """Headers that make `body` authentic for this source, as the provider would send."""
 
+    def resign(self, headers: Headers, body: bytes, now: float) -> dict[str, str]:
+        """The headers of the delivery `headers` sent again at `now`: a provider's retry.
+
+        Most schemes sign the body alone, so a retry is signed like a first delivery; a
+        scheme whose signed headers name the delivery keeps that name.
+        """
+        return self.sign(body, now)
+
 
 def hmac_sha256(key: bytes, message: bytes) -> bytes:
     return hmac.new(key, message, hashlib.sha256).digest()

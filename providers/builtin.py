@@ -35,6 +35,7 @@ AZUGA = Provider(
         "driver.vehicle.unpaired": (("VEHICLE_PAIRING", "`action` `Unpair`"),),
     },
     test_credentials={"basic_auth": ("fleet:first-password", "fleet:second-password")},
+    body_signed=False,
     samples=_SAMPLES / "azuga",
     golden=_GOLDEN / "azuga",
 )
@@ -50,7 +51,10 @@ ZF_SCALAR = Provider(
         "device.pairing_failed": (("unit.paired", "`status` `failed`, one event per batch item"),),
         "device.unpaired": (("unit.unpaired", "one event per batch item"),),
     },
-    test_credentials={"secrets": ("zf-first-secret", "zf-second-secret")},
+    test_credentials={
+        "secrets": ("zf-first-secret", "zf-second-secret"),
+        "authorization": ("Bearer zf-portal-value",),
+    },
     samples=_SAMPLES / "zf-scalar",
     golden=_GOLDEN / "zf-scalar",
 )
@@ -72,6 +76,7 @@ TELEMATICA = Provider(
     },
     # Telematica's events carry no time; the processors read the signed timestamp.
     sample_headers={"svix-timestamp": "1761896350"},
+    replay_window_s=5 * 60,
     test_credentials={
         "secrets": (
             "whsec_Zmlyc3QtdGVsZW1hdGljYS1zaWduaW5nLWtleQ==",
@@ -133,6 +138,11 @@ SMARTCAR = Provider(
         "vehicle.state.reported": ("VEHICLE_STATE",),
     },
     test_credentials={"secrets": ("smartcar-first-token", "smartcar-second-token")},
+    # A VERIFY is answered by the ingress; one that reaches the processors is no event.
+    rejected_samples={
+        "variant-verify-v4": "unsupported-event",
+        "variant-verify-v2-legacy": "unsupported-event",
+    },
     samples=_SAMPLES / "smartcar",
     golden=_GOLDEN / "smartcar",
 )
@@ -212,6 +222,7 @@ SAMSARA = Provider(
     # The published examples' eventTime is 1970; the processors fall back to the signed
     # send time.
     sample_headers={"x-samsara-timestamp": "1761896350"},
+    replay_window_s=5 * 60,
     test_credentials={"secrets": ("c2Ftc2FyYS1maXJzdC1zZWNyZXQ=", "c2Ftc2FyYS1zZWNvbmQtc2VjcmV0")},
     samples=_SAMPLES / "samsara",
     golden=_GOLDEN / "samsara",

@@ -42,6 +42,14 @@ class Provider:
     # Sources-file credentials the conformance suite signs and verifies with; several
     # values under one key are a rotation.
     test_credentials: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # How long a signature stays valid, either way from its signed timestamp, for a scheme
+    # that signs one (older or future deliveries are refused); None for untimed schemes.
+    replay_window_s: int | None = None
+    # False for a static credential (HTTP Basic, an API key): the body is not authenticated.
+    body_signed: bool = True
+    # Valid samples the processors dead-letter on purpose (a handshake that reaches them),
+    # by file stem, with the dead letter's kind; they have no golden file.
+    rejected_samples: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def delivery_headers(self) -> tuple[str, ...]:

@@ -7,10 +7,24 @@ import time
 import tomllib
 from pathlib import Path
 
+import pytest
 from multidict import CIMultiDict
 
 from bench import payloads
-from bench.mix import BENCH_SOURCES, known_entries, signed_mix, sources_toml, write_sources
+from bench.loadtest import _takes_part
+from bench.mix import (
+    BENCH_SOURCES,
+    BODIES,
+    SAMPLES,
+    known_entries,
+    sample_bodies,
+    signed_body,
+    signed_mix,
+    small_body,
+    sources_toml,
+    typical_body,
+    write_sources,
+)
 from tests.support.providers import VERIFIERS, verifier_for
 
 
@@ -71,3 +85,35 @@ def test_raw_records_look_like_the_ingress_wrote_them() -> None:
     for _, _, headers in records:
         names = {name for name, _ in headers}
         assert {"fleetwire-source", "fleetwire-provider", "fleetwire-received-at"} <= names
+
+
+def test_the_sized_bodies_are_a_small_and_a_typical_zubie_delivery() -> None:
+    small, typical = small_body(), typical_body()
+    assert len(small) < 400 < len(typical)
+    assert typical == (SAMPLES / "zubie" / "trip_end.json").read_bytes()
+    assert json.loads(small) in [json.loads(b) for b in sample_bodies("zubie")]
+
+
+def test_a_sized_body_is_signed_for_a_zubie_source(tmp_path: Path) -> None:
+    sources = write_sources(tmp_path / "sources.toml")
+    now = time.time()
+    for make in BODIES.values():
+        (request,) = signed_body(sources, make(), now)
+        verifier = verifier_for(sources[request.source])
+        assert verifier.source.provider == "zubie"
+        verifier.verify(CIMultiDict(request.headers), request.body, now)
+
+
+@pytest.mark.parametrize(
+    ("server", "body", "takes_part"),
+    [
+        ("peer", "mix", True),
+        ("peer", "typical", False),
+        ("compiled", "mix", False),
+        ("compiled", "small", True),
+        ("ingress", "mix", True),
+        ("ingress", "typical", True),
+    ],
+)
+def test_each_peer_gets_the_load_it_can_verify(server: str, body: str, takes_part: bool) -> None:
+    assert _takes_part(server, body) is takes_part

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from bench import report
-from bench.drain import _figures as drain_figures
+from bench.drain import figures as drain_figures
+from bench.drain import median_round, round_fractions
 from bench.endtoend import _figures as e2e_figures
 from bench.sender import Sent
 
@@ -38,7 +39,7 @@ def regimes(**by_connections: dict[str, Any]) -> dict[str, Any]:
     return {"regimes": {name.removeprefix("c"): found for name, found in by_connections.items()}}
 
 
-def drain(eps: float, transactions: bool = False) -> dict[str, Any]:
+def drain(eps: float, transactions: bool = False, cpu_us: float = 40.0) -> dict[str, Any]:
     return {
         "events_per_s": eps,
         "complete": True,
@@ -46,6 +47,29 @@ def drain(eps: float, transactions: bool = False) -> dict[str, Any]:
         "canonical_readable": 100,
         "transactions_seen": transactions,
         "processor_cpu_percent": 95.0,
+        "processor_cpu_us_per_event": cpu_us,
+    }
+
+
+def floor(eps: float, cpu_us: float) -> dict[str, Any]:
+    return {
+        "events_per_s": eps,
+        "complete": True,
+        "records": 100,
+        "processor_cpu_percent": 90.0,
+        "processor_cpu_us_per_event": cpu_us,
+        "cpu_us_per_event_median": cpu_us,
+    }
+
+
+def sized(**by_body: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The sized bodies of the http phase: `typical={"c32": {"ingress": ...}}`."""
+    return {
+        body: {
+            "bytes": 1382,
+            "regimes": {name.removeprefix("c"): found for name, found in by_regime.items()},
+        }
+        for body, by_regime in by_body.items()
     }
 
 
@@ -137,11 +161,14 @@ def test_every_phase_has_a_row() -> None:
         http={**regimes(c32=servers, c200=servers), "ingress_at_80_percent": http(720)},
         ingress_2_workers={"full_speed": http(1500)},
         drain_at_least_once=drain(40_000),
-        drain_exactly_once=drain(36_000, transactions=True),
+        drain_exactly_once=drain(36_000, transactions=True, cpu_us=20.0),
+        floor_at_least_once=floor(60_000, 10.0),
+        floor_exactly_once=floor(60_000, 10.0),
+        rebalance={"pause_s": 3.1, "usual_gap_s": 0.4},
         e2e=e2e,
         trace=trace(1.5, 100.0),
     )
-    assert len(report.rows(full)) == 2 * 3 + 5
+    assert len(report.rows(full)) == 2 * 3 + 8
     assert {t.status for t in report.targets(full)} == {"met"}
     assert report.derived(full)["two_workers_to_one"] == pytest.approx(1500 / 900, abs=1e-3)
     assert report.derived(full)["ingress_to_peer_c32"] == pytest.approx(3.0)
@@ -183,3 +210,137 @@ def test_a_paced_run_that_fell_short_says_so() -> None:
         if t.name.startswith("ingress p99")
     )
     assert "only 600 of 800/s answered" in target.note
+
+
+def test_the_processor_is_judged_as_a_fraction_of_the_floor_of_its_run() -> None:
+    floors = {"floor_exactly_once": floor(60_000, 10.0)}
+    fast = results(drain_exactly_once=drain(36_000, True, cpu_us=20.0), **floors)
+    derived = report.derived(fast)
+    assert derived["processor_to_floor_exactly_once"] == pytest.approx(0.6)
+    assert derived["processor_cpu_to_floor_exactly_once"] == pytest.approx(2.0)
+    assert status(report.targets(fast), "exactly-once drain >= 0.5") == "met"
+    assert status(report.targets(fast), "exactly-once CPU per record") == "met"
+    slow = results(drain_exactly_once=drain(18_000, True, cpu_us=40.0), **floors)
+    assert status(report.targets(slow), "exactly-once drain >= 0.5") == "not met"
+    assert status(report.targets(slow), "exactly-once CPU per record") == "not met"
+
+
+def test_a_fraction_of_the_floor_without_transactions_is_not_judged() -> None:
+    found = results(
+        drain_exactly_once=drain(50_000, cpu_us=10.0), floor_exactly_once=floor(60_000, 10.0)
+    )
+    assert status(report.targets(found), "exactly-once drain >= 0.5") == "not measured"
+    assert report.derived(found)["processor_to_floor_exactly_once"] == pytest.approx(0.833, 1e-3)
+
+
+def test_an_earlier_processor_gets_its_own_fraction_of_the_same_floor() -> None:
+    found = results(
+        drain_at_least_once=drain(30_000, cpu_us=30.0),
+        drain_before_at_least_once=drain(20_000, cpu_us=45.0),
+        floor_at_least_once=floor(80_000, 15.0),
+    )
+    derived = report.derived(found)
+    assert derived["processor_to_floor_at_least_once"] == pytest.approx(0.375)
+    assert derived["processor_before_to_floor_at_least_once"] == pytest.approx(0.25)
+    assert derived["processor_before_cpu_to_floor_at_least_once"] == pytest.approx(3.0)
+    table = report.table(found)
+    assert "processor before, at-least-once" in table
+    assert "processor before/floor, at-least-once: records/s 0.25" in table
+
+
+@pytest.mark.parametrize(("ingress_us", "expected"), [(70.0, "met"), (90.0, "not met")])
+def test_the_ingress_is_judged_against_the_compiled_receiver_with_the_typical_body(
+    ingress_us: float, expected: str
+) -> None:
+    servers = {
+        "ceiling": http(20_000, cpu_us=38.0),
+        "ingress": http(9_000, cpu_us=ingress_us),
+        "compiled": http(11_000, cpu_us=37.0),
+    }
+    found = results(http={"bodies": sized(typical={"c32": servers})})
+    derived = report.derived(found)
+    assert derived["ingress_cpu_to_compiled_typical_c32"] == pytest.approx(ingress_us / 37.0, 1e-3)
+    assert derived["ingress_cpu_to_ceiling_typical_c32"] == pytest.approx(ingress_us / 38.0, 1e-3)
+    assert status(report.targets(found), "ingress CPU per request <= 2.0x") == expected
+    table = report.table(found)
+    assert "32 conn, typical 1,382 B: compiled receiver (Go, 1 core)" in table
+
+
+def test_a_small_body_is_shown_but_not_judged() -> None:
+    servers = {"ingress": http(9_000, cpu_us=70.0), "compiled": http(11_000, cpu_us=30.0)}
+    found = results(http={"bodies": sized(small={"c200": servers})})
+    assert not [t for t in report.targets(found) if "compiled" in t.name]
+    assert "200 conn, small 1,382 B: ingress, 1 worker" in report.table(found)
+
+
+def test_the_rebalance_pause_is_shown_with_the_usual_gap_or_why_it_is_missing() -> None:
+    paused = results(rebalance={"pause_s": 3.14, "usual_gap_s": 0.42})
+    assert "pause 3.14 s (usual gap 0.42 s)" in report.table(paused)
+    missed = results(rebalance={"pause_s": None, "note": "the drain ended before the join"})
+    assert "not measured: the drain ended before the join" in report.table(missed)
+
+
+def test_the_drain_mix_and_the_normalizers_are_listed() -> None:
+    found = results(
+        drain_mix={
+            "records": 1000,
+            "avg_body_bytes": 844.4,
+            "events_per_record": 1.023,
+            "providers": {
+                "azuga": {"share": 0.5, "avg_body_bytes": 373.0, "events_per_record": 1.0},
+                "zf-scalar": {"share": 0.5, "avg_body_bytes": 574.0, "events_per_record": 1.114},
+            },
+        },
+        normalizers={
+            "providers": {"azuga": {"cpu_us_per_record": 13.08}},
+            "before": {"azuga": {"cpu_us_per_record": 15.5}},
+        },
+    )
+    table = report.table(found)
+    assert "844 bytes and 1.02 canonical events per record" in table
+    assert "zf-scalar 50% (574 B, 1.11 ev)" in table
+    assert "azuga 13.1 (before 15.5)" in table
+    assert "azuga 13.1 (before 15.5)" in report.markdown(found)
+
+
+def test_the_median_round_of_a_drain_keeps_every_round_and_the_median_cpu() -> None:
+    rounds = [
+        {"events_per_s": 30_000.0, "processor_cpu_us_per_event": 30.0},
+        {"events_per_s": 20_000.0, "processor_cpu_us_per_event": 45.0},
+        {"events_per_s": 25_000.0, "processor_cpu_us_per_event": 20.0},
+    ]
+    found = median_round(rounds)
+    assert found["events_per_s"] == 25_000.0
+    assert found["cpu_us_per_event_median"] == 30.0
+    assert [r["events_per_s"] for r in found["rounds"]] == [30_000.0, 20_000.0, 25_000.0]
+    assert "[30,000 20,000 25,000]" in report.table(results(floor_exactly_once=found))
+
+
+def test_the_fraction_of_the_floor_pairs_each_round_with_the_floor_of_that_round() -> None:
+    processor = [
+        {"events_per_s": 5_000.0, "processor_cpu_us_per_event": 60.0},
+        {"events_per_s": 6_000.0, "processor_cpu_us_per_event": 50.0},
+    ]
+    floors = [
+        {"events_per_s": 10_000.0, "processor_cpu_us_per_event": 20.0},
+        {"events_per_s": 24_000.0, "processor_cpu_us_per_event": 20.0},
+    ]
+    fractions = round_fractions(processor, floors)
+    assert fractions == [
+        {"records_per_s": 0.5, "cpu_per_record": 3.0},
+        {"records_per_s": 0.25, "cpu_per_record": 2.5},
+    ]
+    found = results(
+        drain_exactly_once={**median_round(processor), "floor_fractions": fractions},
+        floor_exactly_once=median_round(floors),
+    )
+    derived = report.derived(found)
+    # the median of the pairs, not the median processor over the median floor (0.5)
+    assert derived["processor_to_floor_exactly_once"] == pytest.approx(0.375)
+    assert derived["processor_cpu_to_floor_exactly_once"] == pytest.approx(2.75)
+    assert "records/s 0.38 [0.50 0.25], CPU per record 2.75x [3.00 2.50]" in report.table(found)
+
+
+def test_a_round_without_a_rate_has_no_fraction() -> None:
+    fractions = round_fractions([{"events_per_s": 0.0}], [{"events_per_s": 9_000.0}])
+    assert fractions == [{"records_per_s": None, "cpu_per_record": None}]

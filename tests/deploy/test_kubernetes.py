@@ -17,12 +17,12 @@ from fleetwire.settings import Settings
 from ingress.sources import load_sources
 from tests.support.deployment import (
     CONTRACT_PORTS,
-    PROVIDERS,
     settings_for,
     settings_variables,
     subcommands,
 )
 from tests.support.monitoring import ROOT
+from tests.support.providers import VERIFIERS
 
 K8S = ROOT / "deploy" / "k8s"
 EXAMPLE = K8S / "provider-secrets.example.yaml"
@@ -293,11 +293,12 @@ def test_the_sources_secret_is_mounted_where_fleetwire_looks_and_loads(tmp_path:
     assert mount["readOnly"] is True
     assert expected == Path(mount["mountPath"]) / "sources.toml"
     document = tomllib.loads(sources_file())
-    assert {s["provider"] for s in document["sources"]} == set(PROVIDERS)
+    # A source for every webhook provider installed (pull providers have a poller).
+    assert {s["provider"] for s in document["sources"]} == set(VERIFIERS)
     path = tmp_path / "sources.toml"
     path.write_text(sources_file())
-    sources = load_sources(path, PROVIDERS, env)
-    assert {s.provider for s in sources.values()} == set(PROVIDERS)
+    sources = load_sources(path, VERIFIERS, env)
+    assert {s.provider for s in sources.values()} == set(VERIFIERS)
     assert env_references()
 
 

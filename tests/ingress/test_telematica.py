@@ -172,3 +172,14 @@ def test_a_source_without_secrets_or_with_foreign_credentials_is_refused() -> No
                 basic_auth=(Secret("u:p"),),
             )
         )
+
+
+def test_a_retry_keeps_its_message_id_and_is_signed_again() -> None:
+    verifier = TelematicaVerifier(SOURCE)
+    first = verifier.sign(BODY, 1_761_896_350)
+    retry = verifier.resign(CIMultiDict(first), BODY, 1_761_896_410)
+    assert retry["svix-id"] == first["svix-id"]
+    assert retry["svix-timestamp"] == "1761896410"
+    assert retry["svix-signature"] != first["svix-signature"]
+    verifier.verify(CIMultiDict(retry), BODY, 1_761_896_410)
+    assert verifier.delivery_id(CIMultiDict(retry), BODY) == first["svix-id"]

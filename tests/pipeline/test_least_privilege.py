@@ -36,6 +36,7 @@ from tests.pipeline.test_providers_end_to_end import CASES, SOURCES, post
 from tests.support.golden import canonical_events
 from tests.support.principals import admin_properties, kafka_tool, options_of, refused
 from tests.support.processes import Service, run
+from tests.support.providers import PROVIDERS
 from tests.support.runtime import Processor, assignment, until
 from tests.support.samples import invalid_samples, valid_samples
 from tests.support.secured import SecuredCluster, without_security
@@ -171,7 +172,9 @@ def pipeline(
         # Both processors share the raw partitions before anything is sent, so that each
         # processes some of it.
         raw_partitions = {
-            f"{NAMES.raw(p)}[{n}]" for p in CASES for n in range(Settings().raw_partitions)
+            f"{NAMES.raw(p)}[{n}]"
+            for p in PROVIDERS  # the processors consume every installed provider's raw topic
+            for n in range(Settings().raw_partitions)
         }
         asyncio.run(
             until(

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from fleetwire import traceparent
-from tests.support.ingress import SOURCES
+from tests.support.ingress import SOURCES, sources_toml
 from tests.support.kafka import read_all
 from tests.support.otlp import otlp_receiver
 from tests.support.processes import running_pipeline
@@ -20,7 +20,7 @@ from tests.support.samples import sample
 
 pytestmark = pytest.mark.kafka
 INCOMING = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-ZUBIE = '[[sources]]\nname = "zubie"\nprovider = "zubie"\nsecrets = ["zubie"]\n'
+ZUBIE = sources_toml({"zubie": SOURCES["zubie"]})
 
 
 async def test_the_trace_continues_from_the_webhook_to_each_event_and_is_exported(

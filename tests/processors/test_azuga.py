@@ -1,21 +1,16 @@
-"""Azuga normalization: the samples against their golden files, and the rules."""
+"""Azuga normalization, rule by rule (the samples against their golden files: the
+conformance suite, tests/providers)."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.golden import (
-    assert_matches_golden,
-    canonical_events,
-    dead_letter,
-    orphaned_golden_files,
-)
-from tests.support.samples import sample, valid_samples
+from tests.support.golden import canonical_events, dead_letter
+from tests.support.samples import sample
 
 PROVIDER = "azuga"
 
@@ -32,15 +27,6 @@ def encode(body: dict[str, Any]) -> bytes:
 def normalized(body: dict[str, Any]) -> dict[str, Any]:
     [event] = canonical_events(PROVIDER, encode(body))
     return event
-
-
-@pytest.mark.parametrize("path", valid_samples(PROVIDER), ids=lambda p: p.stem)
-def test_sample_matches_its_golden_file(path: Path) -> None:
-    assert_matches_golden(PROVIDER, path)
-
-
-def test_every_golden_file_has_its_sample() -> None:
-    assert orphaned_golden_files(PROVIDER) == []
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,8 @@ Geotab's JSON does not name an entity's type, so each sample file is named after
 feed: `<typeName>[-<what>].json`, or `variant-<typeName>[-<what>].json`. The poller knows
 the VINs of the devices it read from the Device feed; here that is the Device samples:
 `geotab-device-vin` is the VIN of the entity's device among them, absent otherwise.
+Each sample's `.headers` file beside it holds what `headers` gives for it (the golden
+convention reads those; a test checks they agree).
 """
 
 from __future__ import annotations
@@ -46,14 +48,3 @@ def headers(feed: str, body: bytes) -> dict[str, str]:
     if vin:
         sent["geotab-device-vin"] = vin
     return sent
-
-
-@cache
-def _by_body() -> dict[bytes, dict[str, str]]:
-    samples = {path.read_bytes(): feed_of(path) for path in valid_samples(PROVIDER)}
-    return {body: headers(feed, body) for body, feed in samples.items()}
-
-
-def sample_headers(body: bytes) -> dict[str, str]:
-    """The poller's headers for a sample's exact bytes; none for any other body."""
-    return _by_body().get(body, {})
