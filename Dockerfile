@@ -2,6 +2,7 @@
 # One image for every fleetwire process; the command picks the role:
 #   docker run fleetwire ingress      webhooks on 8080, admin (/healthz /readyz /metrics) on 9108
 #   docker run fleetwire process      a processor, admin on 9109
+#   docker run fleetwire poll         the poller of the pull sources, admin on 9110
 #   docker run fleetwire topics       create/apply the topics, then exit
 # Configuration is by environment (docs/operations.md); the sources file is expected at
 # /etc/fleetwire/sources/sources.toml (mount it from a secret).
@@ -28,8 +29,10 @@ COPY processors ./processors
 COPY schemas ./schemas
 COPY providers ./providers
 COPY commands ./commands
+COPY poll ./poll
+COPY localgeotab ./localgeotab
 RUN /opt/uv/bin/uv sync --locked --no-editable --python /usr/local/bin/python \
- && /opt/fleetwire/bin/python -c "import commands.cli, ingress.main, processors.main"
+ && /opt/fleetwire/bin/python -c "import commands.cli, ingress.main, processors.main, poll.main"
 
 # --- runtime: the virtualenv on a clean slim image, as an unprivileged user -----------------
 FROM python:3.13-slim-bookworm AS runtime
@@ -43,6 +46,6 @@ ENV PATH=/opt/fleetwire/bin:$PATH \
     FLEETWIRE_LOG_FORMAT=json \
     FLEETWIRE_SOURCES=/etc/fleetwire/sources/sources.toml
 USER 10001:10001
-EXPOSE 8080 9108 9109
+EXPOSE 8080 9108 9109 9110
 ENTRYPOINT ["fleetwire"]
 CMD ["ingress"]

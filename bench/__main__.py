@@ -1,6 +1,6 @@
 """`make bench`: every phase against a real broker, a table, and the figures as JSON.
 
-python -m bench [--quick] [--phases http,scaling,drain,normalizers,rebalance,e2e,trace]
+python -m bench [--quick] [--phases http,scaling,drain,normalizers,rebalance,e2e,trace,poll]
                 [--rounds N] [--regimes 32,200] [--bodies mix,small,typical]
                 [--compare-with REF] [--no-peer] [--no-compiled] [--note TEXT]
 """
@@ -30,6 +30,7 @@ from bench import (
     machine,
     mix,
     normalizers,
+    pollfeed,
     rebalance,
     report,
     tracecost,
@@ -37,7 +38,7 @@ from bench import (
 )
 from bench.context import RESULTS, Options, Run, say
 
-PHASES = ("http", "scaling", "drain", "normalizers", "rebalance", "e2e", "trace")
+PHASES = ("http", "scaling", "drain", "normalizers", "rebalance", "e2e", "trace", "poll")
 QUICK = Options(
     duration_s=5,
     warmup_s=2,
@@ -46,6 +47,7 @@ QUICK = Options(
     normalizer_seconds=0.2,
     e2e_seconds=5,
     e2e_warmup_s=1,
+    poll_entities=10_000,
 )
 BUSY_LOAD_PER_CORE = 0.25
 
@@ -142,6 +144,7 @@ def _options(args: argparse.Namespace) -> Options:
         e2e_seconds=args.e2e_seconds or base.e2e_seconds,
         e2e_warmup_s=base.e2e_warmup_s,
         keep_topics=args.keep_topics,
+        poll_entities=base.poll_entities,
     )
 
 
@@ -197,7 +200,8 @@ def _phases(run: Run, chosen: list[str], stack: ExitStack) -> dict[str, dict[str
         phases["e2e"] = attempt(run, "e2e", lambda: endtoend.endtoend(run))
     if "trace" in chosen:
         phases["trace"] = attempt(run, "trace", lambda: tracecost.tracecost(run))
-
+    if "poll" in chosen:
+        phases["poll"] = attempt(run, "poll", lambda: pollfeed.poll(run))
     return phases
 
 

@@ -46,6 +46,7 @@ class Options:
     e2e_seconds: float = 15.0
     e2e_warmup_s: float = 2.0
     keep_topics: bool = False
+    poll_entities: int = 50_000  # per feed, four feeds
 
 
 @dataclass(frozen=True)

@@ -437,6 +437,16 @@ def _rebalance_row(label: str, phase: Mapping[str, Any] | None) -> list[str] | N
     return _row(label, shown)
 
 
+def _poll_row(label: str, phase: Mapping[str, Any] | None) -> list[str] | None:
+    if phase is None:
+        return None
+    if "error" in phase:
+        return _failed(label, phase)
+    missing = max(0, phase["entities"] - phase["raw_readable"])
+    cpu = (phase.get("poller_cpu_percent"), phase.get("poller_cpu_us_per_entity"), None)
+    return _row(label, f"{_n(phase['entities_per_s'])} ent/s", None, missing, cpu)
+
+
 def _e2e_row(label: str, phase: Mapping[str, Any] | None) -> list[str] | None:
     if phase is None:
         return None
@@ -507,6 +517,7 @@ def rows(results: Results) -> list[list[str]]:
         (_rebalance_row, "rebalance: a 2nd processor joins", phases.get("rebalance")),
         (_rebalance_row, "rebalance, processor before", phases.get("rebalance_before")),
         (_e2e_row, _e2e_label(phases.get("e2e")), phases.get("e2e")),
+        (_poll_row, "poller, MyGeotab feed to raw", phases.get("poll")),
     ]
     return [row for render, label, phase in candidates if (row := render(label, phase))]
 

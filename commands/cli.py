@@ -19,6 +19,7 @@ from fleetwire.acls import Role, acl_plan, parse_principal
 from fleetwire.errors import ConfigError, FleetwireError
 from fleetwire.settings import Settings
 from ingress.main import run_ingress
+from poll.main import run_poller
 from processors.dead_letter import Selection, as_utc
 from processors.main import run_processor
 from processors.replay import replay
@@ -43,6 +44,10 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         metavar="NAME",
         help="provider to process (repeatable; default: all)",
+    )
+    poll = commands.add_parser("poll", help="poll the pull sources (Geotab) into Kafka")
+    poll.add_argument(
+        "--source", action="append", metavar="NAME", help="only this source (repeatable)"
     )
     topics = commands.add_parser(
         "topics", help="create the topics the pipeline uses and apply their declared settings"
@@ -125,7 +130,7 @@ def _acls_parser(commands: Any) -> None:
         "acls",
         help="print each role's least-privilege Kafka ACLs for FLEETWIRE_TOPIC_PREFIX",
         description="Print the minimal Kafka ACLs of each role (ingress, processor, replay, "
-        "topics, consumer) for FLEETWIRE_TOPIC_PREFIX, as kafka-acls commands to run as a "
+        "topics, consumer, poller) for FLEETWIRE_TOPIC_PREFIX, as kafka-acls commands to run as a "
         "super-user, or as Strimzi KafkaUser resources. Changes nothing.",
     )
     acls.add_argument(
@@ -257,8 +262,9 @@ def _run(coroutine: Coroutine[Any, Any, int]) -> int:
 
 Command = Callable[[argparse.Namespace, Settings], int]
 COMMANDS: dict[str, Command] = {
-    "ingress": lambda args, settings: run_ingress(settings, installed().verifiers),
+    "ingress": lambda args, settings: run_ingress(settings, installed().ingress_verifiers),
     "process": _process,
+    "poll": lambda args, settings: run_poller(settings, args.source, installed().polled),
     "topics": lambda args, settings: _run(provision(settings, args.check)),
     "replay": _replay,
     "send": lambda args, settings: _run(send(settings, args.source, args.file, args.url)),

@@ -26,6 +26,7 @@ class Role(StrEnum):
     REPLAY = "replay"
     TOPICS = "topics"
     CONSUMER = "consumer"
+    POLLER = "poller"
 
     @property
     def default_principal(self) -> str:
@@ -156,6 +157,13 @@ def grants(role: Role, prefix: str, consumer_group: str | None = None) -> tuple[
         Role.CONSUMER: (
             _prefixed(topic, canonical, *read),
             _literal(group, consumer_group or default_consumer_group(prefix), Operation.READ),
+        ),
+        # Its transactional ids are `{prefix}.poll.{source}`; it reads its positions back
+        # with read_committed, without a consumer group.
+        Role.POLLER: (
+            _prefixed(topic, raw, *write),
+            _literal(topic, topics.poll_positions(), Operation.READ, *write),
+            _prefixed(txn, f"{prefix}.poll.", *write),
         ),
     }
     return by_role[role]

@@ -32,6 +32,7 @@ E = TypeVar("E", bound=Enum)
 
 DEFAULT_INGRESS_ADMIN_PORT = 9108
 DEFAULT_PROCESSOR_ADMIN_PORT = 9109
+DEFAULT_POLL_ADMIN_PORT = 9110
 FOREVER = -1  # a retention of -1 keeps records until deleted by hand (Kafka's own convention)
 
 
@@ -56,6 +57,11 @@ class Settings:
     raw_partitions: int = 6
     canonical_partitions: int = 6
     dedup_window: int = 100_000
+    # Pull sources (`fleetwire poll`): the wait after an empty page (Geotab recommends 30 s),
+    # the page size asked for, and the longest wait between retries of a failing source.
+    poll_interval_s: float = 30.0
+    poll_results_limit: int = 5_000
+    poll_max_backoff_s: float = 300.0
     # Where the canonical events' `dataschema` points: base URL + schema file name.
     schema_base_url: str = DEFAULT_SCHEMA_BASE_URL
     # Topics as code (`fleetwire topics`). The defaults suit one local broker; production
@@ -76,7 +82,8 @@ class Settings:
     def admin_port_for(self, kind: str) -> int:
         if self.admin_port is not None:
             return self.admin_port
-        return DEFAULT_INGRESS_ADMIN_PORT if kind == "ingress" else DEFAULT_PROCESSOR_ADMIN_PORT
+        defaults = {"ingress": DEFAULT_INGRESS_ADMIN_PORT, "poll": DEFAULT_POLL_ADMIN_PORT}
+        return defaults.get(kind, DEFAULT_PROCESSOR_ADMIN_PORT)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -101,6 +108,11 @@ class Settings:
                 env, "FLEETWIRE_CANONICAL_PARTITIONS", cls.canonical_partitions, 1, 10_000
             ),
             dedup_window=_int(env, "FLEETWIRE_DEDUP_WINDOW", cls.dedup_window, 0, 100_000_000),
+            poll_interval_s=_float(env, "FLEETWIRE_POLL_INTERVAL", cls.poll_interval_s),
+            poll_results_limit=_int(
+                env, "FLEETWIRE_POLL_RESULTS_LIMIT", cls.poll_results_limit, 1, 50_000
+            ),
+            poll_max_backoff_s=_float(env, "FLEETWIRE_POLL_MAX_BACKOFF", cls.poll_max_backoff_s),
             schema_base_url=_base_url(env, "FLEETWIRE_SCHEMA_BASE_URL", cls.schema_base_url),
             **_topic_settings(env),
             kafka_security=KafkaSecurity.from_env(env),

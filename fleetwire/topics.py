@@ -58,6 +58,10 @@ class TopicNames:
         """Which dead letters `fleetwire replay` has sent back, so none is sent twice."""
         return f"{self.prefix}.replay-ledger"
 
+    def poll_positions(self) -> str:
+        """Where each pull source's feeds stand (`{source}:{typeName}` -> version token)."""
+        return f"{self.prefix}.poll-positions"
+
 
 @dataclass(frozen=True)
 class TopicSpec:
@@ -94,6 +98,18 @@ class TopicLayout:
             },
         )
 
+    def compacted(self, name: str) -> TopicSpec:
+        """A table of the latest value per key, kept for ever: one partition, in order."""
+        return TopicSpec(
+            name,
+            1,
+            self.replication_factor,
+            {
+                "cleanup.policy": "compact",
+                "min.insync.replicas": str(self.min_insync_replicas),
+            },
+        )
+
 
 def declared_topics(
     names: TopicNames, providers: Iterable[str], domains: Iterable[str], layout: TopicLayout
@@ -115,6 +131,7 @@ def declared_topics(
     )
     # The replay ledger outlives every dead letter it records: written after them, kept as long.
     specs.append(layout.spec(names.replay_ledger(), 1, layout.dlq_retention_hours))
+    specs.append(layout.compacted(names.poll_positions()))
     return specs
 
 

@@ -67,11 +67,13 @@ def hold_stop_signals() -> None:
 def build_config(settings: Settings, providers: Verifiers) -> IngressConfig:
     """Load and check the sources against the installed webhook providers' verifiers;
     raises ConfigError before anything listens."""
-    sources = load_sources(settings.sources_path, providers)
+    webhook = {name: verifier for name, verifier in providers.items() if verifier is not None}
+    polled = [name for name, verifier in providers.items() if verifier is None]
+    sources = load_sources(settings.sources_path, webhook, polled=polled)
     verifiers = {}
     for name, source in sources.items():
         try:
-            verifiers[name] = providers[source.provider](source)
+            verifiers[name] = webhook[source.provider](source)
         except ConfigError as exc:
             raise ConfigError(f"{settings.sources_path}: {exc}") from None
     return IngressConfig(

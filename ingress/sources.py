@@ -1,5 +1,9 @@
 """The sources file: which URL path belongs to which provider, with which credentials.
 
+Webhook sources are read here for the ingress; pull sources (of a provider fleetwire
+polls, `fleetwire poll`, see poll/sources.py) share the file and its names but are
+skipped here, their credentials unread.
+
 Values are `env:NAME` (read from the environment), `file:PATH` (read from a file) or a
 literal (for local development only). Secrets are wrapped in `Secret` so that no repr,
 log line or error message can show them.
@@ -21,6 +25,7 @@ SOURCE_KEYS = frozenset(
     {"name", "provider", "secrets", "basic_auth", "api_key_header", "api_keys", "authorization"}
 )
 NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_.")
+# Providers whose sources are polled rather than posted to the ingress.
 
 
 @dataclass(frozen=True)
@@ -52,10 +57,26 @@ class Source:
 
 
 def load_sources(
-    path: Path, providers: Collection[str], env: Mapping[str, str] | None = None
+    path: Path,
+    providers: Collection[str],
+    env: Mapping[str, str] | None = None,
+    *,
+    polled: Collection[str] = (),
 ) -> dict[str, Source]:
-    """Read and check the sources file; raise ConfigError naming the entry at fault."""
+    """The webhook sources of the file, of `providers`; the sources of a `polled` provider
+    are passed over. Raise ConfigError naming the entry at fault."""
     env = os.environ if env is None else env
+    sources: dict[str, Source] = {}
+    for index, entry in enumerate(read_entries(path)):
+        if entry.get("provider") in polled:
+            continue  # polled by `fleetwire poll`, never posted here
+        source = _source(path, index, entry, providers, env)
+        sources[source.name] = source
+    return sources
+
+
+def read_entries(path: Path) -> list[dict[str, Any]]:
+    """The `[[sources]]` tables of the file, each with a valid name, names unique."""
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -69,20 +90,16 @@ def load_sources(
     entries = document.get("sources")
     if not isinstance(entries, list) or not entries:
         raise ConfigError(f"{path}: no [[sources]] entries; define at least one source")
-    sources: dict[str, Source] = {}
+    names: set[str] = set()
     for index, entry in enumerate(entries):
-        source = _source(path, index, entry, providers, env)
-        if source.name in sources:
-            raise ConfigError(
-                f"{path}: duplicate source name {source.name!r}; names must be unique"
-            )
-        sources[source.name] = source
-    return sources
+        name = entry_name(path, index, entry)
+        if name in names:
+            raise ConfigError(f"{path}: duplicate source name {name!r}; names must be unique")
+        names.add(name)
+    return entries
 
 
-def _source(
-    path: Path, index: int, entry: Any, providers: Collection[str], env: Mapping[str, str]
-) -> Source:
+def entry_name(path: Path, index: int, entry: Any) -> str:
     where = f"{path}: sources[{index}]"
     if not isinstance(entry, dict):
         raise ConfigError(f"{where}: must be a table")
@@ -92,6 +109,13 @@ def _source(
             f"{where}: 'name' must be a non-empty string of lowercase letters, digits, "
             "'-', '_' and '.'"
         )
+    return name
+
+
+def _source(
+    path: Path, index: int, entry: Any, providers: Collection[str], env: Mapping[str, str]
+) -> Source:
+    name = entry_name(path, index, entry)
     where = f"{path}: source {name!r}"
     unknown = set(entry) - SOURCE_KEYS
     if unknown:
@@ -123,10 +147,10 @@ def _secrets(where: str, key: str, values: Any, env: Mapping[str, str]) -> tuple
         values = [values]
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
         raise ConfigError(f"{where}: {key!r} must be a list of strings")
-    return tuple(_resolve(f"{where}: {key}[{i}]", v, env) for i, v in enumerate(values))
+    return tuple(resolve(f"{where}: {key}[{i}]", v, env) for i, v in enumerate(values))
 
 
-def _resolve(where: str, reference: str, env: Mapping[str, str]) -> Secret:
+def resolve(where: str, reference: str, env: Mapping[str, str]) -> Secret:
     if reference.startswith("env:"):
         name = reference[4:]
         if name not in env:

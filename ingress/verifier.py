@@ -125,5 +125,6 @@ def secret_keys(secrets: Iterable[Secret]) -> tuple[bytes, ...]:
     return tuple(secret.encode() for secret in secrets)
 
 
-# The installed webhook providers' verifiers by provider name (providers.registry).
-Verifiers = Mapping[str, type[Verifier]]
+# The installed providers' verifiers by provider name (providers.registry); None for a
+# provider that fleetwire polls rather than receives, whose sources the ingress passes over.
+Verifiers = Mapping[str, type[Verifier] | None]

@@ -46,6 +46,7 @@ USERS = (
     "fleetwire-replay",
     "fleetwire-topics",
     "fleetwire-consumer",
+    "fleetwire-poller",
     "fleetwire-outsider",  # a valid login with no ACLs at all
 )
 SINGLE_NODE_HEAP = "-Xms512m -Xmx1g"

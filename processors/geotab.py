@@ -29,18 +29,16 @@ from schemas import geotab as g
 from schemas.events import devices, driving, health, location, trips
 
 PROVIDER = "geotab"
-TYPE_HEADER = "geotab-type"
-VIN_HEADER = "geotab-device-vin"
 
 Normalize = Callable[[RawRecord], list[c.CanonicalEvent]]
 
 
 def normalize(record: RawRecord) -> list[c.CanonicalEvent]:
-    feed = record.headers.get(TYPE_HEADER)
+    feed = record.headers.get(g.TYPE_HEADER)
     if not feed:
         raise RejectedRecord(
             "invalid-payload",
-            f"geotab record without a {TYPE_HEADER} header: the poller names each "
+            f"geotab record without a {g.TYPE_HEADER} header: the poller names each "
             "entity's feed there, and the body alone does not say it",
         )
     handler = HANDLERS.get(feed)
@@ -55,14 +53,14 @@ def normalize(record: RawRecord) -> list[c.CanonicalEvent]:
 def _vehicle(record: RawRecord, device: g.Ref) -> tuple[c.Vehicle, str]:
     """The vehicle of the entity's device and the event's subject."""
     device_id = g.ref_id(device)
-    vehicle = event.vehicle(record.headers.get(VIN_HEADER), device_id=device_id)
+    vehicle = event.vehicle(record.headers.get(g.DEVICE_VIN_HEADER), device_id=device_id)
     return vehicle, event.subject(PROVIDER, vehicle, "device", device_id)
 
 
 def _build(
     record: RawRecord, ce_type: str, time: str, subject: str, data: c.EventData
 ) -> list[c.CanonicalEvent]:
-    feed = record.headers[TYPE_HEADER]
+    feed = record.headers[g.TYPE_HEADER]
     return [
         event.build(
             record,

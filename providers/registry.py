@@ -78,6 +78,16 @@ class Registry:
         """The webhook providers' verifiers by provider name."""
         return {p.name: p.verifier for p in self if p.verifier is not None}
 
+    @property
+    def ingress_verifiers(self) -> dict[str, type[Verifier] | None]:
+        """What the ingress is given: every provider's verifier, None where it is polled."""
+        return {p.name: p.verifier for p in self}
+
+    @property
+    def polled(self) -> tuple[str, ...]:
+        """The providers fleetwire polls rather than receives (no verifier)."""
+        return tuple(p.name for p in self if p.verifier is None)
+
     def verifier(self, source: Source) -> Verifier:
         """The verifier of a webhook source, built for its credentials."""
         return self.verifiers[source.provider](source)

@@ -24,6 +24,12 @@ from typing import Annotated
 
 import msgspec
 
+# What the poller writes beside the entity on its raw record, and the normalizer reads:
+# the feed's typeName (Device, LogRecord, ...), and the VIN of the entity's device from the
+# poller's Device cache (absent when unknown, and on a Device, whose VIN is in its body).
+TYPE_HEADER = "geotab-type"
+DEVICE_VIN_HEADER = "geotab-device-vin"
+
 Latitude = Annotated[float, msgspec.Meta(ge=-90, le=90)]
 Longitude = Annotated[float, msgspec.Meta(ge=-180, le=180)]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import re
 import ssl
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +14,20 @@ import yaml
 
 from commands.acls import render_commands
 from fleetwire.acls import Role, acl_plan
+from localgeotab.server import Credentials
+from poll.sources import load_pull_sources
 from tests.support.deployment import CONTRACT_PORTS, settings_for, settings_variables, subcommands
-from tests.support.monitoring import ROOT
+from tests.support.monitoring import PROMETHEUS_DIR, ROOT
+from tests.support.providers import POLLED
 
 COMPOSE = ROOT / "deploy" / "compose.yaml"
-FLEETWIRE_SERVICES = {"topics": "topics", "ingress": "ingress", "processor": "process"}
+FLEETWIRE_SERVICES = {
+    "topics": "topics",
+    "ingress": "ingress",
+    "processor": "process",
+    "poller": "poll",
+}
+GEOTAB_DEMO = "geotab-demo"  # the profile of the poller and its demo MyGeotab server
 
 
 def services() -> dict[str, Any]:
@@ -61,7 +72,7 @@ def test_fleetwire_services_run_real_subcommands_of_the_image_built_here() -> No
         assert service["command"][0] == command
         assert service["environment"]["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
     # the topics exist before anything uses them
-    for name in ("ingress", "processor"):
+    for name in ("ingress", "processor", "poller"):
         assert services()[name]["depends_on"]["topics"]["condition"] == (
             "service_completed_successfully"
         )
@@ -87,6 +98,64 @@ def test_ports_and_health_checks_use_the_contract_ports() -> None:
     assert f"127.0.0.1:{CONTRACT_PORTS['processor']}/readyz" in " ".join(
         processor["healthcheck"]["test"]
     )
+    assert f"127.0.0.1:{CONTRACT_PORTS['poll']}/readyz" in " ".join(
+        services()["poller"]["healthcheck"]["test"]
+    )
+
+
+def test_the_default_stack_is_unchanged_and_the_geotab_demo_is_a_profile() -> None:
+    profiled = {n for n, s in services().items() if "profiles" in s}
+    assert profiled == {"poller", GEOTAB_DEMO}
+    assert all(services()[n]["profiles"] == [GEOTAB_DEMO] for n in profiled)
+    for name, service in services().items():  # nothing always started waits for them
+        if name not in profiled:
+            assert not profiled & set(service.get("depends_on", ())), name
+
+
+def demo_server_option(name: str) -> str:
+    command = services()[GEOTAB_DEMO]["command"]
+    return str(command[command.index(name) + 1])
+
+
+def test_the_poller_polls_the_demo_server_over_their_shared_loopback() -> None:
+    demo, poller = services()[GEOTAB_DEMO], services()["poller"]
+    # The same image, running the demo server instead of fleetwire.
+    assert demo["image"] == poller["image"]
+    assert demo["build"] == poller["build"]
+    assert demo["entrypoint"] == ["python", "-m", "localgeotab"]
+    help_text = subprocess.run(
+        [sys.executable, "-m", "localgeotab", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    options = [a for a in demo["command"] if a.startswith("--")]
+    assert options
+    assert all(option in help_text for option in options)
+    # A pull source may be plain http on loopback only: one network namespace for both.
+    assert poller["network_mode"] == f"service:{GEOTAB_DEMO}"
+    assert demo_server_option("--host") == "127.0.0.1"
+    [mount] = [host_path(v) for v in poller["volumes"]]
+    assert mount[1] == poller["environment"]["FLEETWIRE_SOURCES"]
+    sources = load_pull_sources(mount[0], {}, polled=POLLED)
+    assert sources, f"{mount[0]} has no pull source"
+    port = int(demo_server_option("--port"))
+    for source in sources.values():
+        assert source.server == f"http://127.0.0.1:{port}"
+        login = Credentials()
+        assert source.database == login.database
+        assert (source.username.value, source.password.value) == (login.username, login.password)
+
+
+def test_prometheus_finds_the_poller_by_the_name_of_its_network() -> None:
+    config = yaml.safe_load((PROMETHEUS_DIR / "prometheus.yml").read_text())
+    [job] = [j for j in config["scrape_configs"] if j["job_name"] == "fleetwire-poll"]
+    [discovery] = job["dns_sd_configs"]
+    assert discovery["port"] == CONTRACT_PORTS["poll"]
+    aliases = services()[GEOTAB_DEMO]["networks"]["default"]["aliases"]
+    assert discovery["names"] == ["poller"]
+    assert "poller" in aliases
 
 
 def test_mounted_files_exist_where_the_services_look_for_them() -> None:
@@ -117,7 +186,12 @@ def test_mounted_files_exist_where_the_services_look_for_them() -> None:
 
 SASL_SSL = ROOT / "deploy" / "compose.sasl-ssl.yaml"
 COMPOSE_KAFKA = ROOT / "deploy" / "kafka" / "compose"
-PRINCIPALS = {"topics": Role.TOPICS, "ingress": Role.INGRESS, "processor": Role.PROCESSOR}
+PRINCIPALS = {
+    "topics": Role.TOPICS,
+    "ingress": Role.INGRESS,
+    "processor": Role.PROCESSOR,
+    "poller": Role.POLLER,
+}
 
 
 def overlay() -> dict[str, Any]:

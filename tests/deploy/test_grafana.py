@@ -84,3 +84,12 @@ def test_grafana_provisioning_points_at_prometheus_and_the_dashboards() -> None:
         "providers"
     ]
     assert provider["options"]["path"] == "/var/lib/grafana/dashboards"
+
+
+def test_processor_panels_by_provider_follow_the_provider_variable() -> None:
+    board = dashboard()
+    [variable] = [v for v in board["templating"]["list"] if v["name"] == "provider"]
+    assert "fleetwire_processor_records_consumed_total" in variable["definition"]
+    by_provider = [q for _, q in dashboard_queries(board) if "by (provider" in q]
+    assert by_provider
+    assert all('provider=~"$provider"' in q for q in by_provider)

@@ -15,6 +15,7 @@ import yaml
 from fleetwire.acls import Role
 from fleetwire.settings import Settings
 from ingress.sources import load_sources
+from poll.sources import load_pull_sources
 from tests.support.deployment import (
     CONTRACT_PORTS,
     settings_for,
@@ -22,7 +23,7 @@ from tests.support.deployment import (
     subcommands,
 )
 from tests.support.monitoring import ROOT
-from tests.support.providers import VERIFIERS
+from tests.support.providers import POLLED, VERIFIERS
 
 K8S = ROOT / "deploy" / "k8s"
 EXAMPLE = K8S / "provider-secrets.example.yaml"
@@ -42,6 +43,9 @@ REQUIRED = {
 }
 
 CREDENTIALS = ("secrets", "basic_auth", "api_keys", "authorization")
+PULL_CREDENTIALS = ("username", "password")  # a pull source's, one value each
+# The Deployments that read the sources file, and the sources each takes from it.
+SOURCE_READERS = {"fleetwire-ingress": "webhook", "fleetwire-poller": "pull"}
 
 Obj = dict[str, Any]
 
@@ -159,7 +163,11 @@ def test_every_object_has_its_required_fields() -> None:
         "Secret",
         "ConfigMap",
     }
-    assert set(by_kind("Deployment")) == {"fleetwire-ingress", "fleetwire-processor"}
+    assert set(by_kind("Deployment")) == {
+        "fleetwire-ingress",
+        "fleetwire-processor",
+        "fleetwire-poller",
+    }
 
 
 def test_selectors_match_their_pods() -> None:
@@ -197,11 +205,16 @@ def test_containers_run_real_subcommands_non_root_with_requests() -> None:
             assert requests["cpu"]
             assert requests["memory"]
             assert container["securityContext"]["allowPrivilegeEscalation"] is False
-    assert commands == {"ingress", "process", "topics"}
+    assert commands == {"ingress", "process", "poll", "topics"}
 
 
 @pytest.mark.parametrize(
-    ("deployment", "kind"), [("fleetwire-ingress", "ingress"), ("fleetwire-processor", "processor")]
+    ("deployment", "kind"),
+    [
+        ("fleetwire-ingress", "ingress"),
+        ("fleetwire-processor", "processor"),
+        ("fleetwire-poller", "poll"),
+    ],
 )
 def test_probes_and_ports_are_the_contract_s(deployment: str, kind: str) -> None:
     pod = by_kind("Deployment")[deployment]["spec"]["template"]["spec"]
@@ -251,25 +264,33 @@ def test_environment_is_what_fleetwire_reads_and_secrets_come_from_secrets() -> 
             assert not unknown, f"{name}: {unknown} are read by nothing"
             for item in container.get("env", []):
                 if item["name"] in referenced:
-                    assert item["valueFrom"]["secretKeyRef"]["name"] == (
-                        "fleetwire-provider-secrets"
-                    )
-    ingress = by_kind("Deployment")["fleetwire-ingress"]["spec"]["template"]["spec"]
-    [container] = ingress["containers"]
-    assert referenced <= set(container_env(ingress, container))
+                    ref = item["valueFrom"]["secretKeyRef"]
+                    assert ref["name"] == "fleetwire-provider-secrets"
+                    assert ref["key"] == item["name"], f"{name}: {item['name']} from {ref['key']}"
+    for deployment, kind in SOURCE_READERS.items():
+        pod = by_kind("Deployment")[deployment]["spec"]["template"]["spec"]
+        [container] = pod["containers"]
+        assert env_references(kind) <= set(container_env(pod, container)), deployment
 
 
-def env_references() -> set[str]:
-    """The environment variables the sources file takes credentials from."""
+def env_references(kind: str | None = None) -> set[str]:
+    """The environment variables the sources file takes credentials from: of its webhook
+    sources, its pull sources, or (None) both."""
     names = set()
     for source in tomllib.loads(sources_file())["sources"]:
-        for key in CREDENTIALS:
-            for value in source.get(key, []):
-                assert value.startswith("env:"), (
-                    f"{source['name']}.{key}: credentials in the sources Secret must be "
-                    "env: references"
-                )
-                names.add(value.removeprefix("env:"))
+        pull = source["provider"] in POLLED
+        if kind is not None and kind != ("pull" if pull else "webhook"):
+            continue
+        values = (
+            [source[key] for key in PULL_CREDENTIALS]
+            if pull
+            else [v for key in CREDENTIALS for v in source.get(key, [])]
+        )
+        for value in values:
+            assert value.startswith("env:"), (
+                f"{source['name']}: credentials in the sources Secret must be env: references"
+            )
+            names.add(value.removeprefix("env:"))
     return names
 
 
@@ -277,8 +298,11 @@ def sources_file() -> str:
     return str(by_kind("Secret")["fleetwire-sources"]["stringData"]["sources.toml"])
 
 
-def test_the_sources_secret_is_mounted_where_fleetwire_looks_and_loads(tmp_path: Path) -> None:
-    pod = by_kind("Deployment")["fleetwire-ingress"]["spec"]["template"]["spec"]
+@pytest.mark.parametrize("deployment", sorted(SOURCE_READERS))
+def test_the_sources_secret_is_mounted_where_fleetwire_looks_and_loads(
+    deployment: str, tmp_path: Path
+) -> None:
+    pod = by_kind("Deployment")[deployment]["spec"]["template"]["spec"]
     [container] = pod["containers"]
     env = container_env(pod, container)
     expected = Path(settings_for(env).sources_path)
@@ -293,13 +317,43 @@ def test_the_sources_secret_is_mounted_where_fleetwire_looks_and_loads(tmp_path:
     assert mount["readOnly"] is True
     assert expected == Path(mount["mountPath"]) / "sources.toml"
     document = tomllib.loads(sources_file())
-    # A source for every webhook provider installed (pull providers have a poller).
-    assert {s["provider"] for s in document["sources"]} == set(VERIFIERS)
+    # A source for every provider installed: webhook ones for the ingress, polled ones for
+    # the poller.
+    assert {s["provider"] for s in document["sources"]} == set(VERIFIERS) | set(POLLED)
     path = tmp_path / "sources.toml"
     path.write_text(sources_file())
-    sources = load_sources(path, VERIFIERS, env)
-    assert {s.provider for s in sources.values()} == set(VERIFIERS)
-    assert env_references()
+    # Each loads with its own Deployment's environment, as that process loads it.
+    if SOURCE_READERS[deployment] == "webhook":
+        sources = load_sources(path, VERIFIERS, env, polled=POLLED)
+        assert {s.provider for s in sources.values()} == set(VERIFIERS)
+    else:
+        pulled = load_pull_sources(path, env, polled=POLLED)
+        assert {s.provider for s in pulled.values()} == set(POLLED)
+        entries = {s["name"]: s for s in document["sources"]}
+        for source in pulled.values():
+            assert source.server.startswith("https://"), source.name
+            for key in PULL_CREDENTIALS:  # filled from the provider secrets in this pod
+                name = entries[source.name][key].removeprefix("env:")
+                assert getattr(source, key).value == env[name], f"{source.name}.{key}"
+    assert env_references(SOURCE_READERS[deployment])
+
+
+def test_one_poller_at_a_time_and_nothing_scales_or_keeps_it() -> None:
+    # A second poller of a source fences the first: one replica, the old pod gone before
+    # the new one starts.
+    poller = by_kind("Deployment")["fleetwire-poller"]
+    assert poller["spec"]["replicas"] == 1
+    assert poller["spec"]["strategy"] == {"type": "Recreate"}
+    assert all(
+        h["spec"]["scaleTargetRef"]["name"] != "fleetwire-poller"
+        for h in by_kind("HorizontalPodAutoscaler").values()
+    )
+    labels = poller["spec"]["template"]["metadata"]["labels"]
+    assert not [
+        name
+        for name, budget in by_kind("PodDisruptionBudget").items()
+        if budget["spec"]["selector"]["matchLabels"].items() <= labels.items()
+    ]
 
 
 def shared_settings() -> Settings:
@@ -360,6 +414,7 @@ def test_every_pod_logs_in_to_kafka_over_tls_as_its_own_principal() -> None:
     assert principals == {
         "fleetwire-ingress": Role.INGRESS.default_principal.removeprefix("User:"),
         "fleetwire-processor": Role.PROCESSOR.default_principal.removeprefix("User:"),
+        "fleetwire-poller": Role.POLLER.default_principal.removeprefix("User:"),
         "fleetwire-topics": Role.TOPICS.default_principal.removeprefix("User:"),
     }
 

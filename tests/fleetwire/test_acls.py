@@ -19,6 +19,7 @@ from fleetwire.acls import (
 )
 from fleetwire.errors import ConfigError
 from fleetwire.topics import TopicNames
+from poll.transactions import transactional_id
 from providers.registry import installed
 
 # Kafka topic prefixes as FLEETWIRE_TOPIC_PREFIX accepts them (fleetwire.settings._prefix).
@@ -60,6 +61,11 @@ def contract(prefix: str, group: str) -> dict[Role, set[str]]:
             f"topic prefixed {p}.canonical.: Read,Describe",
             f"group literal {group}: Read",
         },
+        Role.POLLER: {
+            f"topic prefixed {p}.raw.: Write,Describe",
+            f"topic literal {p}.poll-positions: Read,Write,Describe",
+            f"transactional-id prefixed {p}.poll.: Write,Describe",
+        },
     }
 
 
@@ -95,6 +101,18 @@ def test_the_rights_cover_the_names_the_processes_use() -> None:
     )
     replay = acl_plan("prod", [Role.REPLAY])[0]
     assert replay.allows(ResourceType.TRANSACTIONAL_ID, "prod.replay", Operation.WRITE)
+    # The poller's transactional ids (poll.transactions) and its positions, read back.
+    poller = acl_plan("prod", [Role.POLLER])[0]
+    assert poller.allows(
+        ResourceType.TRANSACTIONAL_ID, transactional_id("prod", "fleet"), Operation.WRITE
+    )
+    assert not poller.allows(ResourceType.TRANSACTIONAL_ID, "prod.processor.x.0", Operation.WRITE)
+    assert not poller.allows(ResourceType.TRANSACTIONAL_ID, "prod.replay", Operation.WRITE)
+    for operation in (Operation.READ, Operation.WRITE, Operation.DESCRIBE):
+        assert poller.allows(ResourceType.TOPIC, names.poll_positions(), operation)
+    assert poller.allows(ResourceType.TOPIC, names.raw("geotab"), Operation.WRITE)
+    assert not poller.allows(ResourceType.TOPIC, names.raw("geotab"), Operation.READ)
+    assert not poller.allows(ResourceType.TOPIC, names.canonical("vehicle"), Operation.WRITE)
     assert replay.allows(ResourceType.TOPIC, names.replay_ledger(), Operation.READ)
     assert replay.allows(ResourceType.TOPIC, names.raw("zubie"), Operation.WRITE)
     assert not replay.allows(ResourceType.TOPIC, names.raw("zubie"), Operation.READ)

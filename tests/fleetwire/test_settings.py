@@ -16,6 +16,9 @@ def test_defaults_match_the_contract() -> None:
     assert (settings.http_host, settings.http_port) == ("0.0.0.0", 8080)
     assert settings.admin_port_for("ingress") == 9108
     assert settings.admin_port_for("processor") == 9109
+    assert settings.admin_port_for("poll") == 9110
+    assert (settings.poll_interval_s, settings.poll_results_limit) == (30.0, 5000)
+    assert settings.poll_max_backoff_s == 300.0
     assert settings.max_body_bytes == 1_048_576
     assert settings.workers == 1
     assert settings.delivery is Delivery.EXACTLY_ONCE
@@ -25,6 +28,22 @@ def test_defaults_match_the_contract() -> None:
 def test_admin_port_zero_is_kept_for_both_kinds() -> None:
     settings = Settings.from_env({"FLEETWIRE_ADMIN_PORT": "0"})
     assert settings.admin_port_for("ingress") == 0
+    assert settings.admin_port_for("poll") == 0
+
+
+def test_poll_settings_are_read_and_checked() -> None:
+    settings = Settings.from_env(
+        {
+            "FLEETWIRE_POLL_INTERVAL": "0.5",
+            "FLEETWIRE_POLL_RESULTS_LIMIT": "50000",
+            "FLEETWIRE_POLL_MAX_BACKOFF": "2",
+        }
+    )
+    assert (settings.poll_interval_s, settings.poll_results_limit) == (0.5, 50_000)
+    assert settings.poll_max_backoff_s == 2.0
+    # Geotab answers at most 50,000 entities a call.
+    with pytest.raises(ConfigError, match="FLEETWIRE_POLL_RESULTS_LIMIT"):
+        Settings.from_env({"FLEETWIRE_POLL_RESULTS_LIMIT": "50001"})
 
 
 @pytest.mark.parametrize(

@@ -64,7 +64,8 @@ def test_every_topic_is_declared_with_the_layout(
     topic_layout: TopicLayout, names: list[str], domain_names: list[str]
 ) -> None:
     specs = {s.name: s for s in declared_topics(TopicNames("p"), names, domain_names, topic_layout)}
-    assert len(specs) == 2 * len(names) + len(domain_names) + 1  # and the replay ledger
+    # and the replay ledger and the poll positions
+    assert len(specs) == 2 * len(names) + len(domain_names) + 2
     expected = [
         (f"p.raw.{n}", topic_layout.raw_partitions, topic_layout.raw_retention_hours) for n in names
     ]
@@ -87,6 +88,12 @@ def test_every_topic_is_declared_with_the_layout(
         assert spec.config["min.insync.replicas"] == str(topic_layout.min_insync_replicas)
         # a record holding the largest accepted body, plus headers, must fit
         assert int(spec.config["max.message.bytes"]) > topic_layout.max_body_bytes
+    positions = specs["p.poll-positions"]
+    # Only the latest position of a feed counts, and it must never expire.
+    assert positions.config["cleanup.policy"] == "compact"
+    assert "retention.ms" not in positions.config
+    assert positions.partitions == 1
+    assert positions.replication_factor == topic_layout.replication_factor
 
 
 @given(
@@ -168,8 +175,14 @@ def test_settings_become_the_layout() -> None:
         max_body_bytes=2048,
     )
     specs = pipeline_topics(settings)
-    assert {s.name for s in specs} >= {"fleetwire.raw.zubie", "fleetwire.dlq.zubie"}
-    assert len(specs) == 2 * len(NORMALIZERS) + len(DOMAINS) + 1  # and the replay ledger
+    assert {s.name for s in specs} >= {
+        "fleetwire.raw.zubie",
+        "fleetwire.dlq.zubie",
+        "fleetwire.raw.geotab",  # written by `fleetwire poll`
+        "fleetwire.poll-positions",
+    }
+    # and the replay ledger and the poll positions
+    assert len(specs) == 2 * len(NORMALIZERS) + len(DOMAINS) + 2
 
 
 @pytest.mark.parametrize(("replicas", "min_insync"), [("1", 1), ("2", 1), ("3", 2), ("5", 4)])

@@ -8,6 +8,7 @@ from fleetwire.errors import ConfigError
 from ingress.sources import Secret, load_sources
 
 PROVIDERS = ("zubie", "smartcar")
+# A provider that is installed but polled: its sources are passed over, never refused.
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -73,3 +74,29 @@ def test_secret_never_shows_its_value() -> None:
     assert "hunter2" not in repr(secret)
     assert "hunter2" not in str(secret)
     assert "hunter2" not in f"{secret}"
+
+
+def test_pull_sources_are_skipped_unread(tmp_path: Path) -> None:
+    # The ingress never needs a pull source's credentials: an unset variable is no error.
+    path = write(
+        tmp_path,
+        """
+[[sources]]
+name = "zubie"
+provider = "zubie"
+secrets = ["x"]
+
+[[sources]]
+name = "fleet"
+provider = "geotab"
+password = "env:NOT_SET_HERE"
+""",
+    )
+    assert list(load_sources(path, PROVIDERS, {}, polled=["geotab"])) == ["zubie"]
+
+
+def test_names_are_unique_across_webhook_and_pull_sources(tmp_path: Path) -> None:
+    body = '[[sources]]\nname = "a"\nprovider = "zubie"\nsecrets = ["x"]\n'
+    body += '[[sources]]\nname = "a"\nprovider = "geotab"\n'
+    with pytest.raises(ConfigError, match="duplicate source"):
+        load_sources(write(tmp_path, body), PROVIDERS, {})

@@ -29,11 +29,14 @@ from commands.acls import command_lines
 from fleetwire.acls import Role
 from fleetwire.settings import Settings
 from fleetwire.topics import TopicNames
+from localgeotab import Fleet, MyGeotab
 from localkafka.ports import free_port
 from schemas.catalog import DOMAINS
 from tests.conftest import RUN_ID
 from tests.pipeline.test_providers_end_to_end import CASES, SOURCES, post
+from tests.support.geotabpoll import expected_keys, pull_source, write_sources
 from tests.support.golden import canonical_events
+from tests.support.mygeotab import serving_in_thread
 from tests.support.principals import admin_properties, kafka_tool, options_of, refused
 from tests.support.processes import Service, run
 from tests.support.providers import PROVIDERS
@@ -125,7 +128,7 @@ def pipeline(
     )
     assert printed.returncode == 0, printed.stderr
     commands = command_lines(printed.stdout)
-    assert len(commands) == 14
+    assert len(commands) == 17
     for args in commands:
         applied = kafka_tool(secured, ACL_COMMAND, *args)
         assert applied.returncode == 0, f"{args}:\n{applied.stdout}{applied.stderr}"
@@ -474,6 +477,64 @@ async def test_the_outsider_can_do_nothing(pipeline: Pipeline) -> None:
     topic = f"{PREFIX}.outsider"
     await refused(f"{user} creates {topic}", lambda: create(secured, user, topic))
     await assert_absent(secured, topic)
+
+
+async def test_the_poller_writes_its_feed_and_positions_and_nothing_else(
+    pipeline: Pipeline,
+) -> None:
+    secured, user = pipeline.secured, "fleetwire-poller"
+    fleet = Fleet(devices=2, entities=40)
+    raw = NAMES.raw("geotab")
+    with serving_in_thread(MyGeotab(fleet)) as url:
+        admin = free_port()
+        env = {
+            **pipeline.env(Role.POLLER),
+            "FLEETWIRE_SOURCES": str(write_sources(pipeline.directory, pull_source(url))),
+            "FLEETWIRE_ADMIN_PORT": str(admin),
+            "FLEETWIRE_POLL_INTERVAL": "0.5",
+        }
+        poller = Service(["poll"], env, pipeline.directory / "poll.log")
+        try:
+            poller.wait_http(f"http://127.0.0.1:{admin}/readyz", timeout=90)
+
+            async def complete() -> bool:
+                return set(await committed_keys(secured, raw)) >= expected_keys(fleet)
+
+            await until(complete, 60, "every feed entity on the raw topic")
+        finally:
+            assert poller.stop() == 0, poller.output()
+    keys = await committed_keys(secured, raw)
+    assert set(keys) == expected_keys(fleet)
+    assert max(keys.values()) == 1
+    await refused(f"{user} reads {raw}", lambda: consume(secured, user, raw))
+    for topic in (NAMES.canonical("trips"), NAMES.dead_letter("geotab"), NAMES.replay_ledger()):
+        await refused(f"{user} writes {topic}", lambda t=topic: produce(secured, user, t))
+        await assert_untouched(secured, topic)
+
+
+async def committed_keys(secured: SecuredCluster, topic: str) -> Counter[bytes]:
+    """The keys of every committed record of `topic`, read as the super-user."""
+    consumer = AIOKafkaConsumer(
+        **options_of(secured, "admin"),
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        isolation_level="read_committed",
+    )
+    await consumer.start()
+    try:
+        partitions = await consumer._client._wait_on_metadata(topic)
+        tps = [TopicPartition(topic, p) for p in partitions]
+        end = await consumer.end_offsets(tps)
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        keys: Counter[bytes] = Counter()
+        while [tp for tp in tps if await consumer.position(tp) < end[tp]]:
+            batch = await consumer.getmany(*tps, timeout_ms=200)
+            keys.update(r.key for rs in batch.values() for r in rs)
+        return keys
+    finally:
+        await consumer.stop()
 
 
 def test_the_acls_applied_were_every_roles(pipeline: Pipeline) -> None:

@@ -9,7 +9,8 @@ from commands.cli import _parser
 from fleetwire.settings import Settings
 from providers.registry import installed
 
-CONTRACT_PORTS = {"http": 8080, "ingress": 9108, "processor": 9109}
+# The poller's admin port is documented in docs/operations.md ("Pull sources").
+CONTRACT_PORTS = {"http": 8080, "ingress": 9108, "processor": 9109, "poll": 9110}
 PROVIDERS = installed().names
 
 

@@ -11,31 +11,28 @@ from ingress.sources import Secret, Source
 from tests.support.kafka import connection
 from tests.support.providers import REGISTRY, VERIFIERS, verifier_for
 
-# Every header some verifier reads: what fuzzers of the ingress draw header names from.
-AUTH_HEADER_NAMES = (
-    "Authorization",
-    "X-Azuga-Key",
-    "X-SCALAR-Signature",
-    "X-Webhook-Signature",
-    "svix-id",
-    "svix-timestamp",
-    "svix-signature",
-    "webhook-id",
-    "webhook-timestamp",
-    "webhook-signature",
-    "Zubie-Signature",
-    "SC-Signature",
-    "X-KT-Webhook-Signature",
-    "x-enode-signature",
-    "x-enode-delivery",
-    "X-Samsara-Signature",
-    "X-Samsara-Timestamp",
-    "Content-Type",
-    "Content-Encoding",
-)
-
 # One source per installed webhook provider, named after it, with its test credentials.
 SOURCES: Mapping[str, Source] = {name: REGISTRY.get(name).example_source() for name in VERIFIERS}
+
+
+def _auth_header_names() -> tuple[str, ...]:
+    """Every header some verifier reads: what fuzzers of the ingress draw header names from.
+
+    The headers each provider's `sign` makes and its delivery headers, derived so that a
+    provider added later is fuzzed too, and the few a verifier also reads that its test
+    signature does not show (Azuga's key header, ZF's other signature header, Telematica's
+    `webhook-*` family), plus the headers every request may carry.
+    """
+    names = {"Content-Type", "Content-Encoding", "Authorization", "X-Azuga-Key"}
+    names |= {"X-Webhook-Signature", "webhook-id", "webhook-timestamp", "webhook-signature"}
+    for provider in REGISTRY:
+        if provider.verifier is not None:
+            signed = verifier_for(SOURCES[provider.name]).sign(b"{}", 1_700_000_000)
+            names |= set(signed) | set(provider.delivery_headers)
+    return tuple(sorted(names))
+
+
+AUTH_HEADER_NAMES = _auth_header_names()
 
 
 def sources_toml(sources: Mapping[str, Source] = SOURCES) -> str:

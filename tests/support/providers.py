@@ -10,6 +10,7 @@ REGISTRY = installed()
 PROVIDERS = REGISTRY.names
 VERIFIERS = REGISTRY.verifiers  # the webhook providers
 NORMALIZERS = REGISTRY.normalizers
+POLLED = REGISTRY.polled  # the providers fleetwire polls (Geotab)
 
 
 def verifier_for(source: Source) -> Verifier:

@@ -18,3 +18,7 @@ kafka-acls.sh --bootstrap-server kafka:9094 --command-config /etc/kafka/secrets/
 # consumer: User:fleetwire-consumer
 kafka-acls.sh --bootstrap-server kafka:9094 --command-config /etc/kafka/secrets/admin.properties --add --allow-principal User:fleetwire-consumer --operation Read --operation Describe --topic fleetwire.canonical. --resource-pattern-type prefixed
 kafka-acls.sh --bootstrap-server kafka:9094 --command-config /etc/kafka/secrets/admin.properties --add --allow-principal User:fleetwire-consumer --operation Read --group fleetwire.consumer --resource-pattern-type literal
+# poller: User:fleetwire-poller
+kafka-acls.sh --bootstrap-server kafka:9094 --command-config /etc/kafka/secrets/admin.properties --add --allow-principal User:fleetwire-poller --operation Write --operation Describe --topic fleetwire.raw. --resource-pattern-type prefixed
+kafka-acls.sh --bootstrap-server kafka:9094 --command-config /etc/kafka/secrets/admin.properties --add --allow-principal User:fleetwire-poller --operation Read --operation Write --operation Describe --topic fleetwire.poll-positions --resource-pattern-type literal
+kafka-acls.sh --bootstrap-server kafka:9094 --command-config /etc/kafka/secrets/admin.properties --add --allow-principal User:fleetwire-poller --operation Write --operation Describe --transactional-id fleetwire.poll. --resource-pattern-type prefixed

@@ -9,7 +9,7 @@ set -euo pipefail
 KAFKA_HOME=${KAFKA_HOME:-/opt/kafka}
 DATA=/var/lib/kafka/data
 CONFIG=/tmp/server.properties
-USERS=(admin fleetwire-ingress fleetwire-processor fleetwire-replay fleetwire-topics fleetwire-consumer)
+USERS=(admin fleetwire-ingress fleetwire-processor fleetwire-replay fleetwire-topics fleetwire-consumer fleetwire-poller)
 secret() { tr -d '\r\n' < "/run/secrets/$1"; }
 jaas() {
   printf 'org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="%s";' "$(secret admin)"

@@ -1,0 +1,1 @@
+"""`fleetwire poll`: pull sources (Geotab's data feed) into their raw topic, exactly once."""
