@@ -1,7 +1,7 @@
 """The raw-record writer: one durable producer per process, a deadline on every write.
 
 Records are written as record batches, one per partition and loop turn or round trip to
-Kafka (`ingress.batches`); each request still waits for its own record's acknowledgement.
+Kafka (`fleetwire.writing.batches`); each request still waits for its own record's acknowledgement.
 """
 
 from __future__ import annotations
@@ -20,17 +20,15 @@ from aiokafka.errors import (
 )
 
 from fleetwire.connection import KafkaConnection
-from fleetwire.diagnosis import Failure, diagnose
+from fleetwire.diagnosis import diagnose
 from fleetwire.errors import PublishError
 from fleetwire.kafka import raw_producer, reachable
-from ingress.batches import PartitionBatches
+from fleetwire.writing.admission import Admission, started_within
+from fleetwire.writing.batches import PartitionBatches
 from ingress.metrics import WRITTEN_AFTER_REFUSAL
 
 log = logging.getLogger(__name__)
 
-RECONNECT_BACKOFF_S = (0.2, 0.5, 1.0, 2.0, 5.0)
-# A producer that could not start by then is given up and another one tried.
-START_TIMEOUT_S = 30.0
 # How long our producer may stay cut off while fresh connections work before it is
 # replaced: after an outage it reconnects by itself well within this.
 STALE_AFTER_S = 30.0
@@ -123,8 +121,7 @@ class RawPublisher:
         self, connection: KafkaConnection, timeout_s: float, max_record_bytes: int
     ) -> None:
         self._connection = connection
-        self._bootstrap = connection.bootstrap_servers
-        self._failure: Failure | None = None
+        self._admission = Admission(connection, "ingress", log)
         self._stale_since: float | None = None
         self._timeout = timeout_s
         self._max_record_bytes = max_record_bytes
@@ -146,54 +143,18 @@ class RawPublisher:
         await self._connected_once.wait()
 
     async def _connect(self) -> None:
-        attempt = 0
-        while True:
-            delay = RECONNECT_BACKOFF_S[min(attempt, len(RECONNECT_BACKOFF_S) - 1)]
-            attempt += 1
-            # Asked first: a producer whose login is refused may wait for ever in start()
-            # (an expired token gets empty metadata, not an error).
-            failure = await diagnose(self._connection)
-            if failure is not None and failure.refused:
-                self._note(failure)
-                await asyncio.sleep(delay)
-                continue
-            producer = None
-            try:
-                # Built anew each time: a rotated password, key or token file is read again.
-                producer = raw_producer(self._connection, max_request_size=self._max_record_bytes)
-                await asyncio.wait_for(producer.start(), START_TIMEOUT_S)
-            except Exception as exc:  # any start failure is retried (a broken file too)
-                if producer is not None:
-                    await producer.stop()
-                await self._report(exc, delay)
-                await asyncio.sleep(delay)
-                continue
-            self._producer = producer
-            self._batches = PartitionBatches(producer, _count_written_late)
-            if self._failure is not None:
-                log.info("kafka accepts this ingress again: %s", self._connection.describe())
-            self._failure = None
-            log.info("connected to kafka %s", self._connection.describe())
-            self._connected_once.set()
-            return
+        # Built anew each time: a rotated password, key or token file is read again.
+        producer = await self._admission.connect(self._started_producer)
+        assert producer is not None  # without a stop event, it tries until it connects
+        self._producer = producer
+        self._batches = PartitionBatches(producer, _count_written_late)
+        log.info("connected to kafka %s", self._connection.describe())
+        self._connected_once.set()
 
-    async def _report(self, exc: Exception, delay: float) -> None:
-        failure = await diagnose(self._connection)
-        if failure is None:
-            log.warning(
-                "kafka %s not reachable (%s); retrying in %.1fs",
-                self._bootstrap,
-                type(exc).__name__,
-                delay,
-            )
-        self._note(failure)
-
-    def _note(self, failure: Failure | None) -> None:
-        """Say why Kafka will not have us, once per cause: at ERROR when it refused us."""
-        if failure is not None and (self._failure is None or failure != self._failure):
-            level = logging.ERROR if failure.refused else logging.WARNING
-            log.log(level, "%s; retrying until that is fixed", failure.line())
-        self._failure = failure
+    async def _started_producer(self) -> AIOKafkaProducer:
+        producer = raw_producer(self._connection, max_request_size=self._max_record_bytes)
+        await started_within(producer.start(), producer.stop)
+        return producer
 
     async def publish(
         self, topic: str, key: bytes, value: bytes, headers: Sequence[tuple[str, bytes]]
@@ -246,7 +207,8 @@ class RawPublisher:
         """True, or why not: the failure's line (never a secret), or False."""
         producer = self._producer
         if producer is None:
-            return self._failure.line() if self._failure is not None else False
+            failure = self._admission.failure
+            return failure.line() if failure is not None else False
         if await reachable(producer.client):
             self._stale_since = None
             return True
@@ -259,7 +221,7 @@ class RawPublisher:
         elif self._stale_since is None:
             self._stale_since = now
         stale = self._stale_since is not None and now - self._stale_since >= STALE_AFTER_S
-        self._note(failure)
+        self._admission.note(failure)
         if (failure is not None and failure.refused) or stale:
             self._replace(producer, failure.cause if failure else "stale credentials")
         return failure.line() if failure is not None else False

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from fleetwire.envelope import RawRecord
 from fleetwire.errors import RejectedRecord
 from processors import event
-from processors.timestamps import format_utc, from_epoch_ms
+from processors.timestamps import epoch_ms_utc
 from schemas import azuga as a
 from schemas import canonical as c
 from schemas.events import assignments
@@ -48,13 +48,13 @@ def _vehicle_pairing(record: RawRecord) -> c.CanonicalEvent:
         account_id=None if body.customer_id is None else str(body.customer_id),
         driver=assignments.Driver(id=info.driver_id, name=info.name),
         initiated_by=info.action_by,
-        generated_at=None if body.time is None else format_utc(from_epoch_ms(body.time, "time")),
+        generated_at=None if body.time is None else epoch_ms_utc(body.time, "time"),
     )
     return event.build(
         record,
         index=0,
         ce_type=ce_type,
-        time=format_utc(from_epoch_ms(info.event_time, "eventInfo.eventTime")),
+        time=epoch_ms_utc(info.event_time, "eventInfo.eventTime"),
         subject=event.subject(PROVIDER, vehicle, "vehicle", body.entity_id),
         provider_event_type=body.message_type,
         data=data,

@@ -16,7 +16,7 @@ from aiokafka import TopicPartition
 from fleetwire import envelope
 from fleetwire.envelope import RawRecord
 from processors.dedup import DedupWindow, DeliveryKey
-from processors.output import InRecord, OutRecord, Transformer
+from processors.output import OutRecord, Transformer
 
 
 @dataclass
@@ -49,22 +49,15 @@ def plan(
     next_offset = max(messages[-1].offset + 1, position or 0)
     batch = Batch(tp, provider, next_offset=next_offset, consumed=len(messages))
     in_batch: set[DeliveryKey] = set()
-    for message in messages:
-        record = InRecord(
-            topic=tp.topic,
-            partition=tp.partition,
-            offset=message.offset,
-            key=message.key,
-            value=message.value,
-            headers=message.headers,
-        )
-        raw = RawRecord.from_kafka(provider, record.key, record.value, record.headers)
-        key = delivery_key(record.topic, record.key, raw.headers)
+    received = _EpochSeconds()
+    for message in messages:  # aiokafka's ConsumerRecord: a `Consumed` as it is
+        raw = RawRecord.from_kafka(provider, message.key, message.value, message.headers)
+        key = delivery_key(tp.topic, message.key, raw.headers)
         if key is not None and (key in window or key in in_batch):
             batch.duplicates += 1
             batch.delivered.append(key)  # seen again: keep it in the window longer
             continue
-        outputs = transformer.transform(provider, record, raw)
+        outputs = transformer.transform(provider, message, raw, tp)
         batch.outputs.extend(outputs)
         if any(out.event_type is None for out in outputs):
             # Dead-lettered, wholly or an item of it: a retry or a replay must be processed
@@ -73,9 +66,10 @@ def plan(
         if key is not None:
             in_batch.add(key)
             batch.delivered.append(key)
-        received = _epoch_s(raw.received_at)
-        if outputs and received is not None:
-            batch.received_at.append(received)
+        if outputs:
+            at = received.of(raw.received_at)
+            if at is not None:
+                batch.received_at.append(at)
     return batch
 
 
@@ -93,9 +87,24 @@ def delivery_key(topic: str, key: bytes | None, headers: Mapping[str, str]) -> D
     return (topic, headers.get(envelope.SOURCE, ""), key)
 
 
-def _epoch_s(text: str) -> float | None:
-    """`fleetwire-received-at` as epoch seconds; None when it is missing ("") or unreadable."""
-    try:
-        return datetime.fromisoformat(text).timestamp()
-    except ValueError:
-        return None
+class _EpochSeconds:
+    """`fleetwire-received-at` as epoch seconds; None when it is missing ("") or unreadable.
+
+    The ingress writes milliseconds, so the records of a poll share few values, and
+    consecutive ones mostly the same: the last one is remembered.
+    """
+
+    __slots__ = ("_seconds", "_text")
+
+    def __init__(self) -> None:
+        self._text: str | None = None
+        self._seconds: float | None = None
+
+    def of(self, text: str) -> float | None:
+        if text != self._text:
+            self._text = text
+            try:
+                self._seconds = datetime.fromisoformat(text).timestamp()
+            except ValueError:
+                self._seconds = None
+        return self._seconds

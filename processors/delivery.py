@@ -23,8 +23,8 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Protocol, TypeVar
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from typing import Protocol, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import IllegalOperation, KafkaError, ProducerFenced
@@ -32,8 +32,9 @@ from aiokafka.errors import IllegalOperation, KafkaError, ProducerFenced
 from fleetwire.connection import KafkaConnection
 from fleetwire.kafka import durable_producer
 from fleetwire.logs import record_ref
+from fleetwire.writing import producers
+from fleetwire.writing.batches import Writer
 from processors.batch import Batch
-from processors.writer import Writer, retrieve
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,6 @@ Interrupted = Callable[[], bool]
 
 PATIENCE_S = 1.0  # how often a long wait checks whether it should give up
 WARN_AFTER_S = 10.0
-CLOSE_TIMEOUT_S = 5.0
 
 
 class Outcome(enum.Enum):
@@ -60,6 +60,8 @@ class Delivery(Protocol):
     async def stop(self) -> None: ...
     async def acquire(self, tp: TopicPartition) -> None: ...
     async def release(self, tp: TopicPartition) -> None: ...
+    async def set_aside(self, tp: TopicPartition, generation: int | None) -> None: ...
+    async def reclaim(self, tps: Collection[TopicPartition], generation: int | None) -> None: ...
     async def deliver(self, batches: Sequence[Batch]) -> dict[TopicPartition, Outcome]: ...
 
 
@@ -103,7 +105,7 @@ class AtLeastOnce:
         await self._producer.start()
 
     async def stop(self) -> None:
-        await _close(self._producer)
+        await producers.close(self._producer)
 
     async def acquire(self, tp: TopicPartition) -> None:
         return None  # the group's own offset commits are checked against its generation
@@ -111,11 +113,17 @@ class AtLeastOnce:
     async def release(self, tp: TopicPartition) -> None:
         return None
 
+    async def set_aside(self, tp: TopicPartition, generation: int | None) -> None:
+        return None
+
+    async def reclaim(self, tps: Collection[TopicPartition], generation: int | None) -> None:
+        return None
+
     async def deliver(self, batches: Sequence[Batch]) -> dict[TopicPartition, Outcome]:
         outputs = [o for b in batches for o in b.outputs]
         offsets = {b.tp: b.next_offset for b in batches}
         try:
-            if _stopped(self._producer):
+            if producers.stopped(self._producer):
                 await self._renew()
             await patiently(
                 self._writer.write(self._producer, outputs),
@@ -138,8 +146,10 @@ class AtLeastOnce:
     async def _renew(self) -> None:
         """Replace a producer whose sender stopped on a fatal error (say, a sequence gap
         after a refused write): it would refuse every write from now on."""
-        log.warning("the producer stopped (%s); starting a new one", _stopped(self._producer))
-        await _close(self._producer)
+        log.warning(
+            "the producer stopped (%s); starting a new one", producers.stopped(self._producer)
+        )
+        await producers.close(self._producer)
         self._producer = durable_producer(self._connection, linger_ms=5)
         await self._producer.start()
 
@@ -152,6 +162,9 @@ class Transactional:
         self._group_id = group_id
         self._interrupted = interrupted
         self._producers: dict[TopicPartition, AIOKafkaProducer] = {}
+        # Revoked in a rebalance: producer and the group generation it was revoked in.
+        self._aside: dict[TopicPartition, tuple[AIOKafkaProducer, int]] = {}
+        self._kept: set[TopicPartition] = set()  # given back: the next acquire keeps it
         self._writer = Writer()
 
     def transactional_id(self, tp: TopicPartition) -> str:
@@ -161,11 +174,23 @@ class Transactional:
         return None  # producers come and go with the partitions
 
     async def stop(self) -> None:
+        await self.reclaim((), None)
         await asyncio.gather(*(self.release(tp) for tp in list(self._producers)))
+
+    def producer(self, tp: TopicPartition) -> AIOKafkaProducer | None:
+        """The producer that writes `tp`'s output now, if any."""
+        return self._producers.get(tp)
 
     async def acquire(self, tp: TopicPartition) -> None:
         """Take over `tp`'s transactional id: the previous owner's open transaction is
-        completed or aborted, and that owner can write no more."""
+        completed or aborted, and that owner can write no more.
+
+        A partition given back by the generation right after the one that revoked it had
+        no other owner in between: its producer still holds the id, and is kept.
+        """
+        if tp in self._kept:
+            self._kept.discard(tp)
+            return
         await self.release(tp)
         producer = durable_producer(
             self._connection, linger_ms=5, transactional_id=self.transactional_id(tp)
@@ -173,28 +198,57 @@ class Transactional:
         try:
             await producer.start()  # InitProducerId: bumps the epoch, fencing the old owner
         except BaseException:
-            await _close(producer)
+            await producers.close(producer)
             raise
         self._producers[tp] = producer
 
     async def release(self, tp: TopicPartition) -> None:
+        self._kept.discard(tp)
+        producer = self._producers.pop(tp, None)
+        if producer is not None:
+            await self._close(tp, producer)
+
+    async def _close(self, tp: TopicPartition, producer: AIOKafkaProducer) -> None:
+        await producers.abort_open_transaction(producer, self.transactional_id(tp))
+        producers.retrieve_outcome(producer)
+        await producers.close(producer)
+
+    async def set_aside(self, tp: TopicPartition, generation: int | None) -> None:
+        """`tp` was revoked by a rebalance of group generation `generation` (None: this
+        member had lost its place in the group). Its producer is kept until the
+        assignment that follows says whether `tp` comes back (`reclaim`).
+
+        Starting 30 transactional producers (InitProducerId each) and closing as many
+        made a member joining the group cost every member seconds of processing.
+        """
+        self._kept.discard(tp)
         producer = self._producers.pop(tp, None)
         if producer is None:
             return
-        if _in_transaction(producer):
-            # Abort rather than leave it to the transaction timeout: an open transaction
-            # holds back every read_committed consumer of the partitions it wrote to.
-            try:
-                await asyncio.wait_for(producer.abort_transaction(), CLOSE_TIMEOUT_S)
-            except (KafkaError, TimeoutError, AssertionError) as exc:
-                log.info(
-                    "could not abort the open transaction of %s (%s); the next owner "
-                    "or the transaction timeout will",
-                    self.transactional_id(tp),
-                    exc,
-                )
-        _retrieve_outcome(producer)
-        await _close(producer)
+        if generation is None or producers.stopped(producer):
+            await self._close(tp, producer)
+            return
+        await producers.abort_open_transaction(producer, self.transactional_id(tp))
+        self._aside[tp] = (producer, generation)
+
+    async def reclaim(self, tps: Collection[TopicPartition], generation: int | None) -> None:
+        """Keep the producers of `tps` (assigned in `generation`) set aside by the very
+        generation before; close every other one set aside."""
+        aside, self._aside = self._aside, {}
+        closing = []
+        for tp, (producer, revoked_in) in aside.items():
+            if tp in tps and generation is not None and generation == revoked_in + 1:
+                self._producers[tp] = producer
+                self._kept.add(tp)
+            else:
+                closing.append(self._close(tp, producer))
+        await asyncio.gather(*closing)
+        if aside:
+            log.info(
+                "rebalance: kept the producers of %d partitions, closed %d",
+                len(aside) - len(closing),
+                len(closing),
+            )
 
     async def deliver(self, batches: Sequence[Batch]) -> dict[TopicPartition, Outcome]:
         outcomes = await asyncio.gather(*(self._deliver(b) for b in batches))
@@ -206,7 +260,7 @@ class Transactional:
             return Outcome.RETRY
         what = f"transaction up to {_describe([batch])}"
         try:
-            if _fenced(producer):
+            if producers.fenced(producer):
                 raise ProducerFenced()
             await patiently(self._transact(producer, batch), self._interrupted, what)
         except ProducerFenced:
@@ -220,7 +274,7 @@ class Transactional:
                 type(exc).__name__,
                 exc,
             )
-            return Outcome.LOST if _fenced(producer) else Outcome.RETRY
+            return Outcome.LOST if producers.fenced(producer) else Outcome.RETRY
         return Outcome.COMMITTED
 
     async def _transact(self, producer: AIOKafkaProducer, batch: Batch) -> None:
@@ -230,37 +284,3 @@ class Transactional:
         await self._writer.write(producer, batch.outputs)
         await producer.send_offsets_to_transaction({batch.tp: batch.next_offset}, self._group_id)
         await producer.commit_transaction()
-
-
-def _in_transaction(producer: AIOKafkaProducer) -> bool:
-    manager: Any = producer._txn_manager
-    return manager is not None and manager.state.name in {"IN_TRANSACTION", "ABORTABLE_ERROR"}
-
-
-def _retrieve_outcome(producer: AIOKafkaProducer) -> None:
-    """Look at how the producer's last transaction ended, so that a fenced producer's
-    failure is not reported again as an unretrieved exception when it is collected."""
-    waiter: Any = getattr(producer._txn_manager, "_transaction_waiter", None)
-    if waiter is not None and waiter.done():
-        retrieve(waiter)
-
-
-def _stopped(producer: AIOKafkaProducer) -> BaseException | None:
-    """Why the producer's sender stopped, if it did: after that it delivers nothing."""
-    task: Any = producer._sender.sender_task
-    if task is None or not task.done() or task.cancelled():
-        return None
-    exception: BaseException | None = task.exception()
-    return exception
-
-
-def _fenced(producer: AIOKafkaProducer) -> bool:
-    """True once the producer's sender stopped because another producer took its id."""
-    return isinstance(_stopped(producer), ProducerFenced)
-
-
-async def _close(producer: AIOKafkaProducer) -> None:
-    try:
-        await asyncio.wait_for(producer.stop(), CLOSE_TIMEOUT_S)
-    except (KafkaError, TimeoutError) as exc:
-        log.info("producer did not close cleanly: %s", exc)

@@ -26,15 +26,17 @@ def event_id(record: RawRecord, index: int) -> str:
     """The same delivery (same source and delivery id) and position give the same id.
 
     This is `str(uuid.uuid5(ID_NAMESPACE, name))` written out (RFC 4122, section 4.3):
-    the UUID object in between cost more than the hash itself.
+    the UUID object in between cost more than the hash itself. The version and variant
+    bits are set in the hex text (one character each), not in a copy of the digest.
     """
     name = f"{record.source}\x1f{record.key}\x1f{index}".encode()
     # SHA-1 is what UUID version 5 is defined over; it names, it does not protect.
-    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name, usedforsecurity=False).digest()[:16])
-    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
-    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
-    h = digest.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    h = hashlib.sha1(_NAMESPACE_BYTES + name, usedforsecurity=False).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
+
+
+# The variant's top two bits are 10: the hex digit keeps its low two bits under an 8.
+_VARIANT = {digit: "89ab"[int(digit, 16) & 0b11] for digit in "0123456789abcdef"}
 
 
 def vehicle(vin: str | None = None, **ids: str | int | None) -> Vehicle:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
+from aiokafka import TopicPartition
 
 from fleetwire import envelope
 from fleetwire.envelope import RawRecord
@@ -46,8 +47,22 @@ class OutRecord(msgspec.Struct, frozen=True, kw_only=True):
     parent_context: str | None = None
 
 
+class Consumed(Protocol):
+    """What the processor needs of a consumed record of a known partition: aiokafka's
+    ConsumerRecord has it, so the consume loop hands its records over without a copy."""
+
+    @property
+    def offset(self) -> int: ...
+    @property
+    def key(self) -> bytes | None: ...
+    @property
+    def value(self) -> bytes | None: ...
+    @property
+    def headers(self) -> Sequence[tuple[str, bytes]]: ...
+
+
 class InRecord(msgspec.Struct, frozen=True, kw_only=True):
-    """What the processor needs of a consumed Kafka record."""
+    """A consumed record and where it was read."""
 
     topic: str
     partition: int
@@ -73,9 +88,14 @@ class Transformer:
         self._schema_base_url = None if schema_base_url == SCHEMA_BASE_URL else schema_base_url
 
     def transform(
-        self, provider: str, message: InRecord, raw: RawRecord | None = None
+        self,
+        provider: str,
+        message: InRecord | Consumed,
+        raw: RawRecord | None = None,
+        tp: TopicPartition | None = None,
     ) -> list[OutRecord]:
-        """`raw`, if the caller made it already, is `message` as the normalizers see it."""
+        """`raw`, if the caller made it already, is `message` as the normalizers see it;
+        `tp` is where `message` was read, if it is a bare `Consumed`."""
         if raw is None:
             raw = RawRecord.from_kafka(provider, message.key, message.value, message.headers)
         try:
@@ -84,23 +104,29 @@ class Transformer:
             metrics.PINGS.labels(provider).inc()
             return []
         except RejectedItems as exc:
-            return self._partly(message, provider, raw, exc)
+            return self._partly(_located(message, tp), provider, raw, exc)
         except RejectedRecord as exc:
-            return [self.dead_letter(message, provider, exc.kind, str(exc))]
+            return [self.dead_letter(_located(message, tp), provider, exc.kind, str(exc))]
         except Exception as exc:  # a normalizer bug must dead-letter, never stall a partition
+            located = _located(message, tp)
             log.exception(
                 "normalizer raised",
-                extra={"provider": provider, "delivery_id": raw.key, "record": _ref(message)},
+                extra={"provider": provider, "delivery_id": raw.key, "record": _ref(located)},
             )
             return [
                 self.dead_letter(
-                    message, provider, "internal-error", f"{type(exc).__name__}: {exc}"
+                    located, provider, "internal-error", f"{type(exc).__name__}: {exc}"
                 )
             ]
-        return self._published(message, provider, raw, events)
+        return self._published(message, provider, raw, events, tp)
 
     def _published(
-        self, message: InRecord, provider: str, raw: RawRecord, events: Sequence[CanonicalEvent]
+        self,
+        message: InRecord | Consumed,
+        provider: str,
+        raw: RawRecord,
+        events: Sequence[CanonicalEvent],
+        tp: TopicPartition | None = None,
     ) -> list[OutRecord]:
         outputs = [self.canonical(ev) for ev in events]
         for ev, out in zip(events, outputs, strict=True):
@@ -109,7 +135,9 @@ class Transformer:
             )
             if path:
                 reason = f"{ev.type}: {path.lstrip('.')} is an integer beyond 64 bits"
-                return [self.dead_letter(message, provider, "invalid-payload", reason)]
+                return [
+                    self.dead_letter(_located(message, tp), provider, "invalid-payload", reason)
+                ]
         if self._keep_parent_context:
             parent = trace.of_record(raw.source, raw.key, raw.headers)
             return [msgspec.structs.replace(out, parent_context=parent) for out in outputs]
@@ -208,6 +236,21 @@ def _beyond_64_bits(value: Any, path: str = "") -> str | None:
         if found:
             return found
     return None
+
+
+def _located(message: InRecord | Consumed, tp: TopicPartition | None) -> InRecord:
+    """Only a dead letter needs to say where its record was read: only it pays the copy."""
+    if isinstance(message, InRecord):
+        return message
+    assert tp is not None, "a bare consumed record needs its topic partition"
+    return InRecord(
+        topic=tp.topic,
+        partition=tp.partition,
+        offset=message.offset,
+        key=message.key,
+        value=message.value,
+        headers=message.headers,
+    )
 
 
 def _with_context(headers: KafkaHeaders, context: bytes) -> KafkaHeaders:

@@ -60,12 +60,17 @@ class Partitions:
     def owned(self) -> list[TopicPartition]:
         return sorted({*self._next, *self._pending})
 
-    async def assigned(self, tps: Iterable[TopicPartition]) -> None:
+    async def assigned(self, tps: Iterable[TopicPartition], generation: int | None = None) -> None:
+        """`tps` are ours in group generation `generation` (None: not known)."""
+        tps = list(tps)
+        if generation is not None:  # after a join, always: it closes what was set aside
+            await self._delivery.reclaim(set(tps), generation)
         for tp in tps:
             self._pending[tp] = 0.0
         await self.prepare()
 
-    async def revoked(self, tps: Iterable[TopicPartition]) -> None:
+    async def revoked(self, tps: Iterable[TopicPartition], generation: int | None = None) -> None:
+        """`tps` are ours no more: by a rebalance of `generation`, or for good (None)."""
         tps = list(tps)
         for tp in tps:
             self._next.pop(tp, None)
@@ -73,7 +78,10 @@ class Partitions:
             self._failures.pop(tp, None)
             self._fresh_from.pop(tp, None)
             _forget_lag(tp)
-        await asyncio.gather(*(self._delivery.release(tp) for tp in tps))
+        if generation is None:
+            await asyncio.gather(*(self._delivery.release(tp) for tp in tps))
+        else:
+            await asyncio.gather(*(self._delivery.set_aside(tp, generation) for tp in tps))
 
     async def release_all(self) -> None:
         await self.revoked(self.owned())

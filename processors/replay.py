@@ -31,6 +31,7 @@ from fleetwire.errors import FleetwireError
 from fleetwire.kafka import raw_producer
 from fleetwire.settings import Settings
 from fleetwire.topics import TopicNames
+from fleetwire.writing import internals
 from processors.dead_letter import DeadLetter, Selection
 
 PER_TRANSACTION = 500
@@ -173,8 +174,7 @@ async def _records(settings: Settings, topic: str) -> AsyncIterator[Any]:
     )
     await start_client(consumer, settings.kafka)
     try:
-        await consumer._client.add_topic(topic)
-        partitions = consumer._client.cluster.partitions_for_topic(topic)
+        partitions = await internals.partitions_of(consumer, topic)
         if not partitions:
             raise FleetwireError(
                 f"topic {topic} does not exist; create the topics with `fleetwire topics`"

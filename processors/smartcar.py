@@ -30,7 +30,7 @@ from typing import Any, TypeGuard
 from fleetwire.envelope import RawRecord
 from fleetwire.errors import RejectedRecord
 from processors import event
-from processors.timestamps import format_utc, from_epoch_ms, from_epoch_s, iso_utc
+from processors.timestamps import epoch_ms_utc, epoch_s_utc, iso_utc
 from processors.units import distance_km, speed_kmh
 from schemas import canonical as c
 from schemas import smartcar as s
@@ -82,8 +82,8 @@ def delivered_at(value: s.Timestamp, field: str) -> str:
             return iso_utc(text, field)
         value = int(text)
     if value >= EPOCH_MS_FROM:
-        return format_utc(from_epoch_ms(value, field))
-    return format_utc(from_epoch_s(value, field))
+        return epoch_ms_utc(value, field)
+    return epoch_s_utc(value, field)
 
 
 def _time(record: RawRecord, payload: s.Event, data: s.Data) -> str:
@@ -112,7 +112,7 @@ def _vehicle(payload: s.Event, data: s.Data) -> tuple[c.Vehicle, str]:
 
 
 def _epoch_ms(value: s.Number | None, field: str) -> str | None:
-    return None if value is None else format_utc(from_epoch_ms(value, field))
+    return None if value is None else epoch_ms_utc(value, field)
 
 
 def _is_number(value: object) -> TypeGuard[int | float]:

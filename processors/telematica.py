@@ -29,7 +29,7 @@ from typing import TypedDict
 from fleetwire.envelope import RawRecord
 from fleetwire.errors import RejectedRecord
 from processors import event
-from processors.timestamps import format_utc, from_epoch_s, iso_utc
+from processors.timestamps import epoch_s_utc, iso_utc
 from processors.units import distance_km
 from schemas import canonical as c
 from schemas import telematica as t
@@ -61,7 +61,7 @@ def occurred_at(record: RawRecord) -> str:
         value = record.headers.get(name, "").strip()
         if value.isascii() and value.isdigit():
             try:
-                return format_utc(from_epoch_s(int(value), name))
+                return epoch_s_utc(int(value), name)
             except RejectedRecord:
                 continue  # nonsense in this header: another, or the receive time, will do
     return iso_utc(record.received_at, "fleetwire-received-at")

@@ -10,7 +10,6 @@ flight, which finishes or, if Kafka does not answer, is abandoned uncommitted.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections import Counter
@@ -20,11 +19,13 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 
 from fleetwire import clients, otel
-from fleetwire.diagnosis import Failure, diagnose
+from fleetwire.diagnosis import diagnose
 from fleetwire.kafka import reachable
 from fleetwire.settings import Delivery as DeliveryMode
 from fleetwire.settings import Settings
 from fleetwire.topics import TopicNames
+from fleetwire.writing import internals
+from fleetwire.writing.admission import Admission, started_within
 from processors import metrics
 from processors.batch import Batch, plan
 from processors.dedup import DedupWindow
@@ -42,8 +43,6 @@ MAX_RECORDS_PER_POLL = 5000
 POLL_TIMEOUT_MS = 500
 # Each step of a stop waits this long for Kafka at most; a pod gets 30 s to stop.
 SHUTDOWN_STEP_S = 8.0
-# Between attempts while Kafka refuses or cannot be reached at start.
-RETRY_BACKOFF_S = (0.5, 1.0, 2.0, 5.0)
 
 
 def group_id(prefix: str) -> str:
@@ -84,9 +83,10 @@ class Worker:
         self._window = DedupWindow(settings.dedup_window)
         self._lock = asyncio.Lock()
         self._revoking = False
+        self._revoked_at: float | None = None
         self._stop = asyncio.Event()
         self._settings = settings
-        self._failure: Failure | None = None
+        self._admission = Admission(settings.kafka, "processor", log)
         self._built = False  # the clients below exist once Kafka accepted us (see run)
         self._mode = settings.delivery
 
@@ -114,40 +114,31 @@ class Worker:
 
     async def ready(self) -> bool | str:
         if not self._built:
-            return self._failure.line() if self._failure is not None else False
-        if await reachable(self._consumer._client):
+            failure = self._admission.failure
+            return failure.line() if failure is not None else False
+        if await reachable(internals.metadata_client(self._consumer)):
             return True
         failure = await diagnose(self._settings.kafka)
         return failure.line() if failure is not None else False
 
-    async def _accepted(self, stop: asyncio.Event) -> bool:
-        """Wait until Kafka accepts our connection settings, saying why not meanwhile."""
-        attempt = 0
-        while not stop.is_set():
-            failure = await diagnose(self._settings.kafka)
-            if failure is None:
-                if self._failure is not None:
-                    log.info("kafka accepts this processor again")
-                return True
-            if failure != self._failure:
-                level = logging.ERROR if failure.refused else logging.WARNING
-                log.log(level, "%s; retrying until that is fixed", failure.line())
-            self._failure = failure
-            delay = RETRY_BACKOFF_S[min(attempt, len(RETRY_BACKOFF_S) - 1)]
-            attempt += 1
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), delay)
-        return False
+    async def _started(self) -> tuple[AIOKafkaConsumer, Delivery, Partitions]:
+        """The clients, built and started; closed again if one of them cannot start."""
+        consumer, delivery, partitions = self._build()
+        try:
+            await started_within(delivery.start(), delivery.stop)
+            await started_within(consumer.start(), consumer.stop)
+        except BaseException:
+            await delivery.stop()
+            raise
+        return consumer, delivery, partitions
 
     async def run(self, stop: asyncio.Event) -> None:
         self._stop = stop
-        if not await self._accepted(stop):
+        started = await self._admission.connect(self._started, stop)
+        if started is None:
             return
-        self._consumer, self._delivery, self._partitions = self._build()
+        self._consumer, self._delivery, self._partitions = started
         self._built = True
-        self._failure = None
-        await self._delivery.start()
-        await self._consumer.start()
         self._consumer.subscribe(list(self._providers), listener=_Rebalance(self))
         log.info("processing %s (%s)", ", ".join(self._providers), self._mode.value)
         try:
@@ -206,18 +197,24 @@ class Worker:
             log.info("processor stopped")
 
     async def revoked(self, tps: Sequence[TopicPartition]) -> None:
+        if tps:  # else the first assignment follows, not a rebalance
+            self._revoked_at = time.monotonic()
         self._revoking = True  # a stuck batch gives up instead of holding the group back
         try:
             async with self._lock:
-                await self._partitions.revoked(tps)
+                await self._partitions.revoked(tps, internals.generation(self._consumer))
         finally:
             self._revoking = False
         log.info("partitions revoked: %s", _tps(tps))
 
     async def assigned(self, tps: Sequence[TopicPartition]) -> None:
         async with self._lock:
-            await self._partitions.assigned(tps)
+            await self._partitions.assigned(tps, internals.generation(self._consumer))
         log.info("partitions assigned: %s", _tps(tps))
+        if self._revoked_at is not None:
+            paused = time.monotonic() - self._revoked_at
+            log.info("rebalance: no processing for %.3fs, from revocation to assignment", paused)
+            self._revoked_at = None
 
     async def _process(self, fetched: dict[TopicPartition, list[Any]], poll: int) -> None:
         started = time.perf_counter()
@@ -257,8 +254,7 @@ def _observe(batch: Batch) -> None:
     if batch.duplicates:
         metrics.DUPLICATES.labels(batch.provider).inc(batch.duplicates)
     now = time.time()
-    for received in batch.received_at:
-        metrics.END_TO_END_SECONDS.observe(max(0.0, now - received))
+    metrics.END_TO_END_SECONDS.observe_all([max(0.0, now - at) for at in batch.received_at])
 
 
 def _record_spans(spans: otel.Spans, batch: Batch, started_ns: int) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from schemas.events.common import VssValue
@@ -156,13 +157,42 @@ def vss_values(reading: str, value: Any, unit: str | None = None) -> tuple[VssVa
     otherwise the table's. A number whose unit cannot be converted to the VSS unit is left
     out rather than published in the wrong unit.
     """
+    if value is None:
+        return ()  # most readings are absent from most events
     values = []
-    for target in MAPPING.get(reading, ()):
-        name = RELEASE_NAMES[target.path]
-        converted = _in_vss_units(_member(value, target.key), unit or target.unit, name)
+    for target in _RESOLVED.get(reading, ()):
+        converted = _in_vss_units(_member(value, target.key), unit or target.unit, target)
         if converted is not None:
-            values.append(VssValue(path=target.path, value=converted, unit=name.unit))
+            values.append(VssValue(path=target.path, value=converted, unit=target.vss_unit))
     return tuple(values)
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    """A target with its release name looked up once, not once per reading."""
+
+    path: str
+    unit: str | None
+    key: str | None
+    vss_unit: str | None
+    boolean: bool
+    integer: bool
+
+
+_RESOLVED: dict[str, tuple[_Resolved, ...]] = {
+    reading: tuple(
+        _Resolved(
+            path=target.path,
+            unit=target.unit,
+            key=target.key,
+            vss_unit=RELEASE_NAMES[target.path].unit,
+            boolean=RELEASE_NAMES[target.path].datatype == "boolean",
+            integer=RELEASE_NAMES[target.path].datatype in _INTEGER_TYPES,
+        )
+        for target in targets
+    )
+    for reading, targets in MAPPING.items()
+}
 
 
 def _member(value: Any, key: str | None) -> Any:
@@ -171,20 +201,24 @@ def _member(value: Any, key: str | None) -> Any:
     return value.get(key) if isinstance(value, dict) else None
 
 
-def _in_vss_units(value: Any, unit: str | None, name: SpecName) -> Any:
-    if name.datatype == "boolean":
+def _in_vss_units(value: Any, unit: str | None, target: _Resolved) -> Any:
+    if target.boolean:
         return value if isinstance(value, bool) else None
     # A number of unknown unit is not guessed at; neither is a unitless VSS number.
-    if not _is_number(value) or unit is None or name.unit is None:
+    if not _is_number(value) or unit is None or target.vss_unit is None:
         return None
     try:
-        converted = convert(float(value), vss_unit(unit), name.unit)
+        converted = convert(float(value), _vss_unit(unit), target.vss_unit)
     except OverflowError:  # an integer beyond any float: no VSS value, the reading stays
         return None
     if converted is None or not math.isfinite(converted):
         return None
     # VSS gives ranges and levels integer datatypes (metres, whole percent): round to them.
-    return round(converted) if name.datatype in _INTEGER_TYPES else converted
+    return round(converted) if target.integer else converted
+
+
+# The few unit strings providers send, looked up once each.
+_vss_unit = lru_cache(maxsize=256)(vss_unit)
 
 
 def _is_number(value: Any) -> bool:

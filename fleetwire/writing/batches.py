@@ -1,21 +1,30 @@
-"""Raw records gathered into one Kafka record batch per partition, sent once per batch.
+"""Records appended straight into Kafka record batches, one per partition, sent whole.
 
-`send_and_wait` costs a coroutine, a metadata check, the partitioner, an accumulator entry
-and a record-metadata object per record: about half of what the ingress spent on a
-webhook. Here a record is appended straight into its partition's open batch builder and
-its request waits on a plain future; the batch goes to the producer (`send_batch`) once,
-and when Kafka acknowledged it (acks=all) every request in it is answered together.
+`AIOKafkaProducer.send` costs a coroutine, a future, metadata and transaction checks, the
+partitioner in pure Python and a record-metadata object per record: more than
+normalizing a record, about half of what the ingress spent on a webhook. Both writers
+here append records into one batch builder per topic partition and hand each builder
+to the producer whole.
 
-A partition has at most one batch handed to the producer and not yet acknowledged: the
-records arriving meanwhile gather in the next one, which is handed over the moment the
-previous one is acknowledged. The producer sends one request per broker at a time, so
-that batch could not have left any sooner, and the busier the ingress, the larger its
-batches. The first batch of a quiet partition goes at the end of the loop turn in which
-its first record arrived, so every request handled in that turn shares it.
+`PartitionBatches` (the ingress): each request waits for its own record. A partition has
+at most one batch handed to the producer and not yet acknowledged: the records arriving
+meanwhile gather in the next one, which is queued the moment the previous one is
+acknowledged. The producer sends one request per broker at a time, so that batch could
+not have left any sooner, and the busier the ingress, the larger its batches. The first
+batch of a quiet partition goes at the end of the loop turn in which its first record
+arrived, so every request handled in that turn shares it. Records go to the partition
+`raw_partitioner` gives their key, as with `send`. One `PartitionBatches` serves one
+producer: a producer replaced after the broker refused it gets a new one, and the
+batches of the old one fail with the error that retired it.
 
-Records go to the partition `raw_partitioner` gives their key, as with `send`. One
-`PartitionBatches` serves one producer: a producer replaced after the broker refused it
-gets a new one, and the batches of the old one fail with the error that retired it.
+`Writer` (the processors): a poll's output at once, and every acknowledgement awaited.
+Order within a partition is kept, and a key goes to the partition Kafka's default
+partitioner gives it (murmur2, as in the Java client), so a vehicle's events are where
+any Kafka client would put them. Batches are as large as the producer's
+`max_batch_size`, or one record when a record is larger (a dead letter carries a body
+of up to `FLEETWIRE_MAX_BODY_BYTES`): the producer's `max_request_size` check belongs to
+`send()` and does not apply here, and the topics accept records of that size
+(`max.message.bytes`, see `fleetwire.topics`).
 """
 
 from __future__ import annotations
@@ -25,14 +34,36 @@ import copy
 import logging
 from collections import deque
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from aiokafka import AIOKafkaProducer, TopicPartition
-from aiokafka.errors import ProducerClosed
+from aiokafka.partitioner import murmur2
 
 from fleetwire.kafka import raw_partitioner
+from fleetwire.writing import internals
 
 log = logging.getLogger(__name__)
+
+Headers = Sequence[tuple[str, bytes]]
+
+
+class Record(Protocol):
+    """A record to write where its topic's default partitioner puts its key."""
+
+    @property
+    def topic(self) -> str: ...
+    @property
+    def key(self) -> bytes: ...
+    @property
+    def value(self) -> bytes: ...
+    @property
+    def headers(self) -> Headers: ...
+
+
+def append(builder: Any, key: bytes, value: bytes, headers: Headers) -> bool:
+    """Add a record to a batch; False when the batch is full (and closed)."""
+    added = builder.append(timestamp=None, key=key, value=value, headers=headers)
+    return added is not None
 
 
 class _Batch:
@@ -98,7 +129,7 @@ class PartitionBatches:
         self._closed = False
 
     def add(
-        self, topic: str, key: bytes, value: bytes, headers: Sequence[tuple[str, bytes]]
+        self, topic: str, key: bytes, value: bytes, headers: Headers
     ) -> asyncio.Future[None] | None:
         """Queue a record; the future is done once Kafka acknowledged it or refused it.
 
@@ -112,7 +143,7 @@ class PartitionBatches:
         )
 
     async def add_later(
-        self, topic: str, key: bytes, value: bytes, headers: Sequence[tuple[str, bytes]]
+        self, topic: str, key: bytes, value: bytes, headers: Headers
     ) -> asyncio.Future[None]:
         """`add` for a topic whose metadata must be fetched first (the first write)."""
         partitions = await self._producer.partitions_for(topic)
@@ -126,7 +157,7 @@ class PartitionBatches:
         partition: int,
         key: bytes,
         value: bytes,
-        headers: Sequence[tuple[str, bytes]],
+        headers: Headers,
     ) -> asyncio.Future[None]:
         if self._closed:
             raise RuntimeError("the producer of these batches is stopping")
@@ -143,7 +174,7 @@ class PartitionBatches:
         ):
             # The first record always goes into an empty batch, whatever its size.
             batch = _Batch(self._producer.create_batch())
-            batch.builder.append(timestamp=None, key=key, value=value, headers=headers)
+            append(batch.builder, key, value, headers)
             gathering.append(batch)
             if not state.sent and len(gathering) == 1:
                 self._due.append(state)
@@ -169,7 +200,9 @@ class PartitionBatches:
         state.sent = True
         batch.builder.close()  # nothing may be added once the producer has it
         try:
-            outcome = self._enqueue(batch.builder, state.tp)
+            # Queued in the same callback that hears the previous acknowledgement, before
+            # the producer's sender looks again: `send_batch` took three more loop turns.
+            outcome = internals.queue_batch(self._producer, batch.builder, state.tp)
         except Exception as exc:  # refused before it was queued: its requests hear why
             batch.fail(exc)
             state.sent = False
@@ -183,27 +216,6 @@ class PartitionBatches:
             task.add_done_callback(self._sending.discard)
             return
         outcome.add_done_callback(lambda done: self._acknowledged(state, batch, done))
-
-    def _enqueue(self, builder: Any, tp: TopicPartition) -> asyncio.Future[Any] | None:
-        """Queue a closed batch in the producer's accumulator at once, as `send_batch` would.
-
-        `send_batch` is a coroutine behind a shielded future: between an acknowledgement
-        and the next batch being queued it took three more turns of the event loop, and
-        the producer's sender, already awake, sent nothing in the meantime. Under load a
-        turn lasts milliseconds. Here the next batch is queued in the same callback that
-        hears the acknowledgement, before the sender looks again. The checks are those of
-        `send_batch` (the partition comes from the producer's own metadata); None when the
-        accumulator still holds a batch of `tp`, which `send_batch` then waits behind.
-        """
-        accumulator: Any = self._producer._message_accumulator
-        if accumulator._closed:
-            raise ProducerClosed()
-        if accumulator._exception is not None:
-            raise copy.copy(accumulator._exception)
-        if accumulator._batches.get(tp):
-            return None
-        future: asyncio.Future[Any] = accumulator._append_batch(builder, tp).future
-        return future
 
     async def _send(self, state: _Partition, batch: _Batch) -> None:
         tp = state.tp
@@ -237,3 +249,80 @@ class PartitionBatches:
                 await asyncio.wait(list(self._sending))
             else:
                 await asyncio.sleep(0.01)
+
+
+MAX_REMEMBERED_KEYS = 65_536
+
+
+class KeyPartitions:
+    """The default partitioner's choice for a key, remembered: subjects (VINs) recur."""
+
+    def __init__(self, max_keys: int = MAX_REMEMBERED_KEYS) -> None:
+        self._max_keys = max_keys
+        self._known: dict[tuple[bytes, int], int] = {}
+
+    def of(self, key: bytes, count: int) -> int:
+        known = self._known.get((key, count))
+        if known is None:
+            if len(self._known) >= self._max_keys:
+                self._known.clear()  # cheaper than an LRU; the working set refills at once
+            known = self._known[(key, count)] = (murmur2(key) & 0x7FFFFFFF) % count
+        return known
+
+
+class Writer:
+    def __init__(self) -> None:
+        self._partitions = KeyPartitions()
+
+    async def write(self, producer: AIOKafkaProducer, outputs: Sequence[Record]) -> None:
+        """Send every output and wait for all acknowledgements; raise the first failure."""
+        futures: list[asyncio.Future[Any]] = []
+        try:
+            await self._send(producer, outputs, futures)
+        finally:
+            # If this attempt stops half-way (producer fenced, batch abandoned), the batches
+            # already queued still fail or succeed later: look at each outcome, quietly.
+            for future in futures:
+                future.add_done_callback(retrieve)
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+
+    async def _send(
+        self,
+        producer: AIOKafkaProducer,
+        outputs: Sequence[Record],
+        futures: list[asyncio.Future[Any]],
+    ) -> None:
+        counts: dict[str, int] = {}
+        builders: dict[TopicPartition, Any] = {}
+        for out in outputs:
+            count = counts.get(out.topic)
+            if count is None:
+                count = counts[out.topic] = len(await producer.partitions_for(out.topic))
+            tp = TopicPartition(out.topic, self._partitions.of(out.key, count))
+            builder = builders.get(tp)
+            if builder is None:
+                builder = builders[tp] = producer.create_batch()
+            if not append(
+                builder, out.key, out.value, out.headers
+            ):  # full: send it, start the next one
+                futures.append(await _submit(producer, builder, tp))
+                builder = builders[tp] = producer.create_batch()
+                append(
+                    builder, out.key, out.value, out.headers
+                )  # the first record always goes in, whatever its size
+        for tp, builder in builders.items():
+            futures.append(await _submit(producer, builder, tp))
+
+
+async def _submit(producer: AIOKafkaProducer, builder: Any, tp: TopicPartition) -> Any:
+    builder.close()  # nothing else may add to a batch once it is queued
+    return await producer.send_batch(builder, tp.topic, partition=tp.partition)
+
+
+def retrieve(future: asyncio.Future[Any]) -> None:
+    """Mark a write's outcome as looked at, so a failure nobody awaits is not reported."""
+    if not future.cancelled():
+        future.exception()

@@ -8,7 +8,7 @@ import pytest
 
 from fleetwire.kafka import raw_partitioner
 from fleetwire.topics import TopicSpec, ensure_topics
-from ingress.batches import _Batch
+from fleetwire.writing.batches import _Batch
 from ingress.publisher import RawPublisher
 from tests.support.kafka import connection, read_all
 

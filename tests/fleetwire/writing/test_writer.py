@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from fleetwire.kafka import durable_producer
 from fleetwire.topics import TopicSpec, ensure_topics
+from fleetwire.writing.batches import KeyPartitions, Writer
 from processors.output import OutRecord
-from processors.writer import KeyPartitions, Writer
 from tests.support.kafka import connection, read_all
 
 
