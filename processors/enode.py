@@ -97,18 +97,8 @@ def _one(record: RawRecord, index: int, raw: msgspec.Raw) -> c.CanonicalEvent:
         raise Ping(name)
     handler = HANDLERS.get(name)
     if handler is None:
-        raise _unsupported(name)
+        raise event.unsupported("enode event", name, NOT_MAPPED_YET)
     return handler(record, index, raw)
-
-
-def _unsupported(name: str) -> RejectedRecord:
-    if name in NOT_MAPPED_YET:
-        return RejectedRecord(
-            "unsupported-event",
-            f"enode event {name!r} is not mapped yet: Enode publishes no payload for it; "
-            "replay once a mapping lands",
-        )
-    return RejectedRecord("unsupported-event", f"enode event {name!r} is not supported")
 
 
 def number(value: e.Number | None, field: str) -> float | int | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Collection
 from typing import TypeVar
 
 import msgspec
@@ -90,6 +91,19 @@ def build(
 # recursion limit (a body of 100 000 `[`, say) as a RecursionError.
 DECODE_ERRORS = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
 DecodeFailure = msgspec.DecodeError | UnicodeDecodeError | RecursionError
+
+
+def unsupported(what: str, name: str, not_mapped_yet: Collection[str] = ()) -> RejectedRecord:
+    """The dead letter of an event fleetwire does not map: `what` names it for a person
+    ("enode event"). One the provider names but publishes no payload for says so, so
+    that an operator knows a replay will map it once a mapping lands."""
+    if name in not_mapped_yet:
+        return RejectedRecord(
+            "unsupported-event",
+            f"{what} {name!r} is not mapped yet: its provider publishes no payload for it; "
+            "replay once a mapping lands",
+        )
+    return RejectedRecord("unsupported-event", f"{what} {name!r} is not supported")
 
 
 def decode_error(exc: DecodeFailure, body: bytes, what: str) -> RejectedRecord:

@@ -91,18 +91,8 @@ def _one(record: RawRecord, index: int, raw: bytes | msgspec.Raw) -> c.Canonical
         raise Ping("motive test")
     handler = HANDLERS.get(action)
     if handler is None:
-        raise _unsupported(action)
+        raise event.unsupported("motive action", action, NOT_MAPPED_YET)
     return handler(record, index, raw)
-
-
-def _unsupported(action: str) -> RejectedRecord:
-    if action in NOT_MAPPED_YET:
-        return RejectedRecord(
-            "unsupported-event",
-            f"motive action {action!r} is not mapped yet: Motive publishes no payload "
-            "for it; replay once a mapping lands",
-        )
-    return RejectedRecord("unsupported-event", f"motive action {action!r} is not supported")
 
 
 def _vehicle_location(record: RawRecord, index: int, raw: bytes | msgspec.Raw) -> c.CanonicalEvent:
