@@ -29,7 +29,10 @@ def expected_keys(fleet: Fleet) -> set[bytes]:
     for feed in FEEDS:
         total = fleet.total(feed)
         assert total is not None, "only a finite fleet can be checked"
-        keys |= {f"{feed}:{fleet.entity(feed, i)['id']}".encode() for i in range(total)}
+        for i in range(total):
+            entity = fleet.entity(feed, i)
+            version = f":{entity['version']}" if entity.get("version") else ""
+            keys.add(f"{feed}:{entity['id']}{version}".encode())
     return keys
 
 
