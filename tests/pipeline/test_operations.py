@@ -341,7 +341,8 @@ def test_dashboard_queries_run_and_show_the_traffic(prometheus: PrometheusServer
     queries = dashboard_queries(dashboard())
     assert with_data <= {title for title, _ in queries}
     for title, expr in queries:
-        promql = grafana_to_promql(expr, "1m").replace("$source", ".*")
+        # Every value of the dashboard's variables, as "All" selects them.
+        promql = grafana_to_promql(expr, "1m").replace("$source", ".*").replace("$provider", ".*")
         result = (
             prometheus.wait_for(promql, timeout=20)
             if title in with_data
