@@ -27,9 +27,7 @@ def normalize(record: RawRecord) -> list[c.CanonicalEvent]:
     message_type = event.decode(a.ENVELOPE, record.body, "azuga body").message_type
     handler = HANDLERS.get(message_type)
     if handler is None:
-        raise RejectedRecord(
-            "unsupported-event", f"azuga messageType {message_type!r} is not supported"
-        )
+        raise event.unsupported("azuga messageType", message_type)
     return [handler(record)]
 
 

@@ -73,9 +73,7 @@ def _decode(body: bytes) -> s.Event:
         if name == "Ping":  # a test delivery whatever else it holds: never a dead letter
             raise Ping("samsara Ping") from None
         if name is not None and name not in s.EVENTS:
-            raise RejectedRecord(
-                "unsupported-event", f"samsara event {name!r} is not supported"
-            ) from None
+            raise event.unsupported("samsara event", name) from None
         raise event.decode_error(exc, body, f"samsara {name or 'body'}") from None
 
 

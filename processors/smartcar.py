@@ -71,7 +71,7 @@ def _unroutable(name: str) -> RejectedRecord:
             "unsupported-event",
             "smartcar VERIFY is a challenge the ingress answers, not a vehicle event",
         )
-    return RejectedRecord("unsupported-event", f"smartcar event {name!r} is not supported")
+    return event.unsupported("smartcar event", name)
 
 
 def delivered_at(value: s.Timestamp, field: str) -> str:

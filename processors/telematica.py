@@ -49,9 +49,7 @@ def normalize(record: RawRecord) -> list[c.CanonicalEvent]:
     envelope = event.decode(t.ENVELOPE, record.body, "telematica body")
     handler = HANDLERS.get(envelope.type)
     if handler is None:
-        raise RejectedRecord(
-            "unsupported-event", f"telematica event {envelope.type!r} is not supported"
-        )
+        raise event.unsupported("telematica event", envelope.type)
     return handler(record, occurred_at(record))
 
 

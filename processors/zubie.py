@@ -59,9 +59,7 @@ def _decode(body: bytes) -> z.Event:
     except event.DECODE_ERRORS as exc:
         name = _event_name(body)
         if name is not None and name not in z.EVENTS:
-            raise RejectedRecord(
-                "unsupported-event", f"zubie event {name!r} is not supported"
-            ) from None
+            raise event.unsupported("zubie event", name) from None
         raise event.decode_error(exc, body, f"zubie {name or 'body'}") from None
 
 
