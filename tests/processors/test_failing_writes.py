@@ -17,12 +17,23 @@ pytestmark = pytest.mark.kafka
 
 
 async def limit_record_size(topic: str, max_bytes: int) -> None:
+    """Set the topic's record size limit, and return once the broker reports it: the
+    controller answers the change before the broker applies it, and a processor started
+    in between wrote its first batch under the old limit."""
     admin = clients.admin_client(CONNECTION)
     await admin.start()
+    resource = ConfigResource(ConfigResourceType.TOPIC, topic)
     try:
         await admin.alter_configs(
             [ConfigResource(ConfigResourceType.TOPIC, topic, {"max.message.bytes": str(max_bytes)})]
         )
+
+        async def applied() -> bool:
+            [response] = await admin.describe_configs([resource])
+            [(_code, _message, _kind, _name, entries)] = response.resources
+            return {e[0]: e[1] for e in entries}.get("max.message.bytes") == str(max_bytes)
+
+        await until(applied, 15, f"the broker to apply max.message.bytes={max_bytes}")
     finally:
         await admin.close()
 
