@@ -678,18 +678,18 @@ def _scaling_part(results: Results, count: int, shown: Callable[[str], str]) -> 
     pairs = [] if figures is None else figures.get("to_one_process", [])
     differences = " ".join(f"{p.get('canonical_difference'):+d}" for p in pairs) or "-"
 
-    def pair(name: str, key: str) -> str:
+    def pair(name: str, key: str, unit: str = "") -> str:
         return (
-            f"{shown(f'processes_{count}_{name}_exactly_once')}"
+            f"{shown(f'processes_{count}_{name}_exactly_once')}{unit}"
             f"{_each_round(figures, key, 'to_one_process')}"
         )
 
     return (
         f"{count} processors/1, exactly-once, {_cores(results, figures)} cores, while all "
         f"held partitions: records/s {pair('to_1', 'records_per_s_sharing')}, CPU per record "
-        f"{pair('cpu_to_1', 'cpu_per_record_sharing')}x; whole drain: records/s "
+        f"{pair('cpu_to_1', 'cpu_per_record_sharing', 'x')}; whole drain: records/s "
         f"{pair('to_1_whole_drain', 'records_per_s')}, CPU per record "
-        f"{pair('cpu_to_1_whole_drain', 'cpu_per_record')}x; canonical events minus 1 "
+        f"{pair('cpu_to_1_whole_drain', 'cpu_per_record', 'x')}; canonical events minus 1 "
         f"processor's {differences}"
     )
 

@@ -409,7 +409,7 @@ def test_the_table_shows_two_processors_with_their_partitions_and_cores() -> Non
     table = report.table(found)
     assert "2 processors, exactly-once, 2 cores (partitions 27+27)" in table
     assert "2 processors, while all held partitions" in table
-    assert "while all held partitions: records/s 1.60 [1.70 1.50]" in table
+    assert "while all held partitions: records/s 1.60 [1.70 1.50], CPU per record 1.05x" in table
     assert "canonical events minus 1 processor's +0 +0" in table
     assert "2 processors, exactly-once" in report.markdown(found)
 
