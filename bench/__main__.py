@@ -1,7 +1,7 @@
 """`make bench`: every phase against a real broker, a table, and the figures as JSON.
 
 python -m bench [--quick] [--phases http,scaling,drain,normalizers,rebalance,e2e,trace,poll]
-                [--rounds N] [--regimes 32,200] [--bodies mix,small,typical]
+                [--rounds N] [--regimes 32,200] [--bodies mix,small,typical] [--processes 1,2]
                 [--compare-with REF] [--no-peer] [--no-compiled] [--note TEXT]
 """
 
@@ -107,6 +107,12 @@ def _parser() -> argparse.ArgumentParser:
         default="",
         help="comma-separated providers of the drain's mix [every provider with a normalizer]",
     )
+    parser.add_argument(
+        "--processes",
+        default=",".join(str(n) for n in defaults.processes),
+        help="processor counts that drain exactly once in one consumer group, each beside the "
+        "single processor of the same round; 1 alone leaves the others out",
+    )
     parser.add_argument("--rebalance-records", type=int, help=f"[{defaults.rebalance_records}]")
     parser.add_argument(
         "--normalizer-seconds",
@@ -137,6 +143,7 @@ def _options(args: argparse.Namespace) -> Options:
         drain_records=args.drain_records or base.drain_records,
         drain_rounds=max(1, args.drain_rounds),
         drain_providers=tuple(p.strip() for p in args.drain_providers.split(",") if p.strip()),
+        processes=process_counts(args.processes),
         rebalance_records=args.rebalance_records or base.rebalance_records,
         normalizer_seconds=args.normalizer_seconds or base.normalizer_seconds,
         drain_timeout_s=base.drain_timeout_s,
@@ -146,6 +153,19 @@ def _options(args: argparse.Namespace) -> Options:
         keep_topics=args.keep_topics,
         poll_entities=base.poll_entities,
     )
+
+
+def process_counts(given: str) -> tuple[int, ...]:
+    """The processor counts, 1 included: the single processor is what the others are over."""
+    try:
+        counts = {int(n) for n in given.split(",") if n.strip()}
+    except ValueError:
+        counts = set()
+    if not counts or min(counts) < 1:
+        raise SystemExit(
+            f"bench: --processes takes counts of processors such as 1,2, not {given!r}"
+        )
+    return tuple(sorted(counts | {1}))
 
 
 def _bodies(given: str) -> tuple[str, ...]:

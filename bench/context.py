@@ -39,6 +39,8 @@ class Options:
     drain_records: int = 100_000
     drain_rounds: int = 2  # processor and floor alternated, per delivery mode
     drain_providers: tuple[str, ...] = ()  # the raw-record mix: every provider when empty
+    # processors in one group that drain exactly once beside the single one (which always runs)
+    processes: tuple[int, ...] = (1, 2)
     rebalance_records: int = 200_000  # enough to outlast a second process's start
     normalizer_seconds: float = 0.5  # CPU time spent per provider's samples
     drain_timeout_s: float = 120.0

@@ -102,7 +102,7 @@ def rebalance(run: Run, tree: Path | None = None, label: str = "rebalance") -> d
                 drain.group_with_prefix(backlog.prefix),
                 backlog.raw_topics,
                 records,
-                first,
+                [first],
                 also=join,
             )
         )

@@ -3,6 +3,7 @@ for the README. Pure functions of the results document that `bench` writes as JS
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
@@ -34,6 +35,18 @@ FLOOR_CPU_FACTOR = 2.5  # CPU per record at most this times the floor's
 COMPILED_CPU_FACTOR = 2.0  # ingress CPU per request at most this times the compiled's
 COMPILED_BODY = "typical"
 DRAIN_MODES = ("at_least_once", "exactly_once")
+# Issue 22: two exactly-once processes in one group against one, on a 2-core machine.
+TWO_PROCESSES_SHARE = 1.6  # records/s of two at least this times one's
+TWO_PROCESSES_CORES = 2
+SCALED = re.compile(r"drain_exactly_once_(\d+)_processes")
+# Several processors over one, per round: records/s and CPU per record, while every member
+# held partitions (judged) and over the whole drain (start-up and the join's rebalance in).
+SCALING_PAIRS = {
+    "records_per_s_sharing": "to_1",
+    "cpu_per_record_sharing": "cpu_to_1",
+    "records_per_s": "to_1_whole_drain",
+    "cpu_per_record": "cpu_to_1_whole_drain",
+}
 
 
 @dataclass(frozen=True)
@@ -78,6 +91,23 @@ def bodies(results: Results) -> dict[str, list[int]]:
     """The sized bodies measured, each with its connection counts, fewest first."""
     found = _get(results, "http", "bodies") or {}
     return {body: sorted(int(c) for c in f.get("regimes", {})) for body, f in found.items()}
+
+
+def scaled_counts(results: Results) -> list[int]:
+    """The counts of processors that drained exactly once beside the single one."""
+    found = (SCALED.fullmatch(key) for key in results.get("phases", {}))
+    return sorted(int(m.group(1)) for m in found if m)
+
+
+def scaled(results: Results, count: int) -> Mapping[str, Any] | None:
+    found = _get(results, f"drain_exactly_once_{count}_processes")
+    return None if found is None else found
+
+
+def _cores(results: Results, figures: Mapping[str, Any] | None) -> int | None:
+    cores = None if figures is None else figures.get("cores")
+    found = cores or results.get("machine", {}).get("cores")
+    return None if found is None else int(found)
 
 
 def _drain_cpu(figures: Mapping[str, Any] | None) -> float | None:
@@ -141,6 +171,12 @@ def derived(results: Results) -> dict[str, float | None]:
             found[f"{name}_cpu_to_floor_{mode}"] = rounded(
                 paired if paired is not None else ratio(_drain_cpu(figures), _drain_cpu(floor))
             )
+    for count in scaled_counts(results):
+        figures = scaled(results, count)
+        for key, name in SCALING_PAIRS.items():
+            found[f"processes_{count}_{name}_exactly_once"] = rounded(
+                _paired(figures, key, "to_one_process")
+            )
     found["exactly_once_to_at_least_once"] = rounded(
         ratio(
             _get(results, "drain_exactly_once", "events_per_s"),
@@ -150,19 +186,22 @@ def derived(results: Results) -> dict[str, float | None]:
     return found
 
 
-def _each_round(figures: Mapping[str, Any] | None, key: str) -> str:
-    """Every round's fraction of its floor, when there were several."""
-    rounds = [] if figures is None else figures.get("floor_fractions", [])
+def _each_round(figures: Mapping[str, Any] | None, key: str, pairs: str = "floor_fractions") -> str:
+    """Every round's fraction of its floor (or of another pair), when there were several."""
+    rounds = [] if figures is None else figures.get(pairs, [])
     if len(rounds) < 2:
         return ""
     return " [" + " ".join(_n(r.get(key), 2) for r in rounds) + "]"
 
 
-def _paired(figures: Mapping[str, Any] | None, key: str) -> float | None:
-    """The median over rounds of a processor's fraction of the floor of the same round."""
+def _paired(
+    figures: Mapping[str, Any] | None, key: str, pairs: str = "floor_fractions"
+) -> float | None:
+    """The median over rounds of a processor's fraction of the floor of the same round
+    (or of what `pairs` pairs it with: the single processor of the same round)."""
     if figures is None or "error" in figures:
         return None
-    found = [f[key] for f in figures.get("floor_fractions", []) if f.get(key) is not None]
+    found = [f[key] for f in figures.get(pairs, []) if f.get(key) is not None]
     return statistics.median(found) if found else None
 
 
@@ -230,6 +269,7 @@ def targets(results: Results) -> list[Target]:
     )
 
     found.extend(_floor_targets(results, share))
+    found.extend(_scaling_targets(results, share))
     found.extend(_compiled_targets(results, share))
 
     e2e = _get(results, "e2e")
@@ -280,6 +320,41 @@ def _floor_targets(results: Results, share: Mapping[str, float | None]) -> list[
             note,
         ),
     ]
+
+
+def _scaling_targets(results: Results, share: Mapping[str, float | None]) -> list[Target]:
+    figures = scaled(results, 2)
+    if figures is None:
+        return []
+    ratio_2 = share.get("processes_2_to_1_exactly_once")
+    cores = _cores(results, figures)
+    problems = scaling_problems(figures)
+    if cores != TWO_PROCESSES_CORES:
+        problems.insert(0, f"stated for {TWO_PROCESSES_CORES} cores, measured on {cores}")
+    return [
+        Target(
+            f"2 processors >= {TWO_PROCESSES_SHARE}x one's records/s, exactly-once, "
+            f"{TWO_PROCESSES_CORES} cores",
+            "-" if ratio_2 is None else f"{ratio_2:.2f}x",
+            _judge(None if ratio_2 is None or problems else ratio_2 >= TWO_PROCESSES_SHARE),
+            ", ".join(problems),
+        )
+    ]
+
+
+def scaling_problems(figures: Mapping[str, Any]) -> list[str]:
+    """Why a drain by several processors says nothing of scaling, if it does not."""
+    if "error" in figures:
+        return [str(figures["error"])]
+    found = []
+    if not figures.get("complete"):
+        found.append("incomplete")
+    if not figures.get("sharing", {}).get("events_per_s"):
+        found.append("the members never drained together: give the drain more records")
+    differences = [p.get("canonical_difference") for p in figures.get("to_one_process", [])]
+    if any(differences):
+        found.append(f"canonical events minus one processor's: {differences}")
+    return found
 
 
 def _compiled_targets(results: Results, share: Mapping[str, float | None]) -> list[Target]:
@@ -400,7 +475,8 @@ def _http_row(label: str, phase: Mapping[str, Any] | None) -> list[str] | None:
 
 def _drain_row(label: str, phase: Mapping[str, Any] | None) -> list[str] | None:
     """Raw records in per second (the floor's unit too); errors: canonical events missing
-    (fewer readable than the normalizers make of the records) plus dead letters."""
+    or duplicated (readable against what the normalizers make of the records) plus dead
+    letters."""
     if phase is None:
         return None
     if "error" in phase:
@@ -408,7 +484,7 @@ def _drain_row(label: str, phase: Mapping[str, Any] | None) -> list[str] | None:
     errors = None
     if "canonical_readable" in phase:
         expected = phase.get("canonical_expected", phase["records"])
-        errors = max(0, expected - phase["canonical_readable"])
+        errors = abs(expected - phase["canonical_readable"])  # lost or duplicated
         errors += phase.get("dead_letters", 0)
     cpu = (phase.get("processor_cpu_percent"), _drain_cpu(phase), None)
     return _row(
@@ -513,6 +589,7 @@ def rows(results: Results) -> list[list[str]]:
         (_drain_row, "floor, at-least-once", phases.get("floor_at_least_once")),
         (_drain_row, "processor, exactly-once", phases.get("drain_exactly_once")),
         (_drain_row, "processor before, exactly-once", phases.get("drain_before_exactly_once")),
+        *_scaled_rows(results),
         (_drain_row, "floor, exactly-once", phases.get("floor_exactly_once")),
         (_rebalance_row, "rebalance: a 2nd processor joins", phases.get("rebalance")),
         (_rebalance_row, "rebalance, processor before", phases.get("rebalance_before")),
@@ -520,6 +597,32 @@ def rows(results: Results) -> list[list[str]]:
         (_poll_row, "poller, MyGeotab feed to raw", phases.get("poll")),
     ]
     return [row for render, label, phase in candidates if (row := render(label, phase))]
+
+
+def _scaled_rows(results: Results) -> list[tuple[Callable[[str, Any], list[str] | None], str, Any]]:
+    """Per count of processors: the whole drain, then the part while all held partitions."""
+    found: list[tuple[Callable[[str, Any], list[str] | None], str, Any]] = []
+    for count in scaled_counts(results):
+        figures = scaled(results, count)
+        sharing = None if figures is None else figures.get("sharing")
+        found.append((_drain_row, _scaled_label(results, count), figures))
+        if sharing:
+            found.append((_drain_row, f"{count} processors, while all held partitions", sharing))
+    return found
+
+
+def _scaled_label(results: Results, count: int) -> str:
+    figures = scaled(results, count)
+    partitions = _partitions(figures)
+    return f"{count} processors, exactly-once, {_cores(results, figures)} cores" + (
+        f" (partitions {partitions})" if partitions else ""
+    )
+
+
+def _partitions(figures: Mapping[str, Any] | None) -> str:
+    """Each member's partitions in the shown round, as 15+15."""
+    found = [] if figures is None else figures.get("members", [])
+    return "+".join(str(m["partitions"]) for m in found)
 
 
 def _machine_line(results: Results) -> str:
@@ -563,9 +666,32 @@ def _ratios(results: Results) -> list[str]:
                 f"CPU per record {shown(f'{name}_cpu_to_floor_{mode}')}x"
                 f"{_each_round(figures, 'cpu_per_record')}"
             )
+    for count in scaled_counts(results):
+        parts.append(_scaling_part(results, count, shown))
     parts.append(f"2 workers/1 worker {shown('two_workers_to_one')}")
     parts.append(f"exactly-once/at-least-once {shown('exactly_once_to_at_least_once')}")
     return parts
+
+
+def _scaling_part(results: Results, count: int, shown: Callable[[str], str]) -> str:
+    figures = scaled(results, count)
+    pairs = [] if figures is None else figures.get("to_one_process", [])
+    differences = " ".join(f"{p.get('canonical_difference'):+d}" for p in pairs) or "-"
+
+    def pair(name: str, key: str, unit: str = "") -> str:
+        return (
+            f"{shown(f'processes_{count}_{name}_exactly_once')}{unit}"
+            f"{_each_round(figures, key, 'to_one_process')}"
+        )
+
+    return (
+        f"{count} processors/1, exactly-once, {_cores(results, figures)} cores, while all "
+        f"held partitions: records/s {pair('to_1', 'records_per_s_sharing')}, CPU per record "
+        f"{pair('cpu_to_1', 'cpu_per_record_sharing', 'x')}; whole drain: records/s "
+        f"{pair('to_1_whole_drain', 'records_per_s')}, CPU per record "
+        f"{pair('cpu_to_1_whole_drain', 'cpu_per_record', 'x')}; canonical events minus 1 "
+        f"processor's {differences}"
+    )
 
 
 def mix_line(results: Results) -> str | None:

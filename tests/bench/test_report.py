@@ -344,3 +344,77 @@ def test_the_fraction_of_the_floor_pairs_each_round_with_the_floor_of_that_round
 def test_a_round_without_a_rate_has_no_fraction() -> None:
     fractions = round_fractions([{"events_per_s": 0.0}], [{"events_per_s": 9_000.0}])
     assert fractions == [{"records_per_s": None, "cpu_per_record": None}]
+
+
+def two_processors(
+    ratios: list[float], cores: int = 2, differences: list[int] | None = None, shared: bool = True
+) -> dict[str, Any]:
+    """The figures of two processors, each round paired with the single processor's."""
+    pairs = [
+        {
+            "records_per_s": r - 0.1,
+            "cpu_per_record": 1.1,
+            "records_per_s_sharing": r,
+            "cpu_per_record_sharing": 1.05,
+            "canonical_difference": d,
+        }
+        for r, d in zip(ratios, differences or [0] * len(ratios), strict=True)
+    ]
+    return {
+        **drain(30_000.0, transactions=True, cpu_us=45.0),
+        "processes": 2,
+        "members": [{"partitions": 27, "assignments": 2}, {"partitions": 27, "assignments": 1}],
+        "sharing": {
+            "events_per_s": 32_000.0 if shared else 0.0,
+            "processor_cpu_us_per_event": 44.0,
+        },
+        "to_one_process": pairs,
+        "cores": cores,
+    }
+
+
+def test_two_processors_are_judged_on_the_median_of_their_rounds_while_sharing() -> None:
+    found = results(drain_exactly_once_2_processes=two_processors([1.7, 1.5, 1.65]))
+    derived = report.derived(found)
+    assert derived["processes_2_to_1_exactly_once"] == pytest.approx(1.65)
+    assert derived["processes_2_to_1_whole_drain_exactly_once"] == pytest.approx(1.55)
+    assert derived["processes_2_cpu_to_1_exactly_once"] == pytest.approx(1.05)
+    assert status(report.targets(found), "2 processors >= 1.6x") == "met"
+    slow = results(drain_exactly_once_2_processes=two_processors([1.43]))
+    assert status(report.targets(slow), "2 processors >= 1.6x") == "not met"
+
+
+@pytest.mark.parametrize(
+    ("figures", "why"),
+    [
+        (two_processors([1.7], cores=4), "stated for 2 cores, measured on 4"),
+        (two_processors([1.7], differences=[3]), "canonical events minus one processor's"),
+        (two_processors([1.7], shared=False), "never drained together"),
+    ],
+)
+def test_two_processors_are_not_judged_off_two_cores_or_with_events_lost(
+    figures: dict[str, Any], why: str
+) -> None:
+    found = report.targets(results(drain_exactly_once_2_processes=figures))
+    target = next(t for t in found if t.name.startswith("2 processors"))
+    assert target.status == "not measured"
+    assert why in target.note
+
+
+def test_the_table_shows_two_processors_with_their_partitions_and_cores() -> None:
+    found = results(
+        drain_exactly_once=drain(18_000, True),
+        drain_exactly_once_2_processes=two_processors([1.7, 1.5]),
+    )
+    table = report.table(found)
+    assert "2 processors, exactly-once, 2 cores (partitions 27+27)" in table
+    assert "2 processors, while all held partitions" in table
+    assert "while all held partitions: records/s 1.60 [1.70 1.50], CPU per record 1.05x" in table
+    assert "canonical events minus 1 processor's +0 +0" in table
+    assert "2 processors, exactly-once" in report.markdown(found)
+
+
+def test_a_drain_row_counts_duplicated_events_as_errors() -> None:
+    duplicated = {**drain(20_000, True), "canonical_expected": 100, "canonical_readable": 103}
+    row = next(r for r in report.rows(results(drain_exactly_once=duplicated)) if "exactly" in r[0])
+    assert row[6] == "3"
