@@ -11,8 +11,8 @@ from fleetwire.errors import AuthenticationError, ConfigError
 from ingress.sources import Source
 from ingress.verifier import (
     Headers,
+    HmacKeys,
     Verifier,
-    hmac_sha1,
     matches_any,
     parse_hex_digest,
     required_header,
@@ -36,7 +36,7 @@ class EnodeVerifier(Verifier):
                 f"{source.where}: enode needs 'secrets' (the secret given to Enode "
                 "when the webhook was created)"
             )
-        self._keys = secret_keys(source.secrets)
+        self._keys = HmacKeys(secret_keys(source.secrets), "sha1")
 
     def verify(self, headers: Headers, body: bytes, now: float) -> None:
         value = required_header(headers, SIGNATURE)
@@ -45,7 +45,7 @@ class EnodeVerifier(Verifier):
         presented = parse_hex_digest(value[len(PREFIX) :], DIGEST_BYTES)
         if presented is None:
             raise AuthenticationError("malformed-signature", f"{SIGNATURE} is not a hex SHA-1")
-        expected = [hmac_sha1(key, body) for key in self._keys]
+        expected = self._keys.digests(body)
         if not matches_any(expected, presented):
             raise AuthenticationError("bad-signature", f"{SIGNATURE} does not match")
 
@@ -54,4 +54,4 @@ class EnodeVerifier(Verifier):
         return value.strip() or None if value else None
 
     def sign(self, body: bytes, now: float) -> dict[str, str]:
-        return {SIGNATURE: PREFIX + hmac_sha1(self._keys[0], body).hex()}
+        return {SIGNATURE: PREFIX + self._keys.current(body).hex()}

@@ -17,8 +17,8 @@ from fleetwire.errors import AuthenticationError, ConfigError
 from ingress.sources import Source
 from ingress.verifier import (
     Headers,
+    HmacKeys,
     Verifier,
-    hmac_sha1,
     matches_any,
     parse_hex_digest,
     required_header,
@@ -39,15 +39,15 @@ class MotiveVerifier(Verifier):
             raise ConfigError(
                 f"{source.where}: motive needs 'secrets' (the webhook's shared secret, as text)"
             )
-        self._keys = secret_keys(source.secrets)
+        self._keys = HmacKeys(secret_keys(source.secrets), "sha1")
 
     def verify(self, headers: Headers, body: bytes, now: float) -> None:
         presented = parse_hex_digest(required_header(headers, HEADER), DIGEST_BYTES)
         if presented is None:
             raise AuthenticationError("malformed-signature", f"{HEADER} is not a hex SHA-1")
-        expected = [hmac_sha1(key, body) for key in self._keys]
+        expected = self._keys.digests(body)
         if not matches_any(expected, presented):
             raise AuthenticationError("bad-signature", f"{HEADER} does not match")
 
     def sign(self, body: bytes, now: float) -> dict[str, str]:
-        return {HEADER: hmac_sha1(self._keys[0], body).hex()}
+        return {HEADER: self._keys.current(body).hex()}

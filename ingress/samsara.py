@@ -21,7 +21,7 @@ import re
 from fleetwire.errors import AuthenticationError, ConfigError
 from ingress.jsonfield import JsonStringField
 from ingress.sources import Source
-from ingress.verifier import Headers, Verifier, header_bytes, hmac_sha256, matches_any
+from ingress.verifier import Headers, HmacKeys, Verifier, header_bytes, matches_any
 
 SIGNATURE = "X-Samsara-Signature"
 TIMESTAMP = "X-Samsara-Timestamp"
@@ -47,9 +47,12 @@ class SamsaraVerifier(Verifier):
                 f"{source.where}: samsara needs 'secrets' (the webhook's secret key, "
                 "base64, as Samsara's portal shows it)"
             )
-        self._keys = tuple(
-            signing_key(source.where, index, secret.value)
-            for index, secret in enumerate(source.secrets)
+        self._keys = HmacKeys(
+            (
+                signing_key(source.where, index, secret.value)
+                for index, secret in enumerate(source.secrets)
+            ),
+            "sha256",
         )
 
     def verify(self, headers: Headers, body: bytes, now: float) -> None:
@@ -70,7 +73,7 @@ class SamsaraVerifier(Verifier):
             raise AuthenticationError("malformed-signature", f"{SIGNATURE} is not v1=<hex>")
         presented = bytes.fromhex(match.group(1))
         content = signed_content(header_bytes(timestamp), body)
-        if not matches_any((hmac_sha256(key, content) for key in self._keys), presented):
+        if not matches_any(self._keys.digests(content), presented):
             raise AuthenticationError("bad-signature", f"{SIGNATURE} does not match")
 
     def delivery_id(self, headers: Headers, body: bytes) -> str | None:
@@ -78,7 +81,7 @@ class SamsaraVerifier(Verifier):
 
     def sign(self, body: bytes, now: float) -> dict[str, str]:
         timestamp = str(int(now))
-        digest = hmac_sha256(self._keys[0], signed_content(timestamp.encode(), body))
+        digest = self._keys.current(signed_content(timestamp.encode(), body))
         return {TIMESTAMP: timestamp, SIGNATURE: f"{VERSION}={digest.hex()}"}
 
 

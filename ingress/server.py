@@ -18,7 +18,7 @@ from fleetwire.kafka import max_record_bytes
 from fleetwire.settings import Settings
 from fleetwire.topics import TopicNames
 from ingress import trace
-from ingress.app import IngressConfig, WebhookHandler, webhook_app
+from ingress.app import IngressConfig, WebhookHandler, webhook_server
 from ingress.peers import Peers
 from ingress.publisher import RawPublisher
 from ingress.sources import load_sources
@@ -130,16 +130,18 @@ async def serve(
 
     handler = WebhookHandler(config, publisher)
     grace_s = drain_grace_s(settings)
-    webhooks = web.AppRunner(
-        webhook_app(handler, settings.max_body_bytes),
-        access_log=None,
+    webhooks = web.ServerRunner(
+        webhook_server(
+            handler,
+            access_log=None,
+            # aiohttp closes a connection that has not sent a whole request's headers by
+            # then (its keep-alive timer runs from the connection's start): slowloris bound.
+            keepalive_timeout=settings.client_timeout_s,
+            # After a 413 or 408 aiohttp reads and drops the rest of the body so the client
+            # sees the answer; a body that never ends must not hold the connection longer.
+            lingering_time=settings.client_timeout_s,
+        ),
         shutdown_timeout=grace_s,
-        # aiohttp closes a connection that has not sent a whole request's headers by
-        # then (its keep-alive timer runs from the connection's start): slowloris bound.
-        keepalive_timeout=settings.client_timeout_s,
-        # After a 413 or 408 aiohttp reads and drops the rest of the body so the client
-        # sees the answer; a body that never ends must not hold the connection longer.
-        lingering_time=settings.client_timeout_s,
     )
     admin = web.AppRunner(
         admin_app(ready, registry, schema_base_url=settings.schema_base_url), access_log=None

@@ -23,7 +23,7 @@ import msgspec
 from fleetwire.errors import AuthenticationError, ConfigError
 from ingress.jsonfield import JsonStringField
 from ingress.sources import Source
-from ingress.verifier import Headers, Verifier, hmac_sha256, matches_any, secret_keys
+from ingress.verifier import Headers, HmacKeys, Verifier, matches_any, secret_keys
 
 HEADER = "SC-Signature"
 EVENT_ID = JsonStringField("eventId")
@@ -45,7 +45,7 @@ class SmartcarVerifier(Verifier):
             raise ConfigError(
                 f"{source.where}: smartcar needs 'secrets' (the Application Management Token)"
             )
-        self._keys = secret_keys(source.secrets)
+        self._keys = HmacKeys(secret_keys(source.secrets), "sha256")
 
     def verify(self, headers: Headers, body: bytes, now: float) -> None:
         signature = headers.get(HEADER)
@@ -56,21 +56,21 @@ class SmartcarVerifier(Verifier):
         if not HEX_DIGEST.fullmatch(signature.strip()):
             raise AuthenticationError("malformed-signature", f"{HEADER} is not a hex SHA-256")
         presented = bytes.fromhex(signature.strip())
-        if not matches_any((hmac_sha256(key, body) for key in self._keys), presented):
+        if not matches_any(self._keys.digests(body), presented):
             raise AuthenticationError("bad-signature", f"{HEADER} does not match")
 
     def challenge(self, headers: Headers, body: bytes) -> bytes | None:
         challenge = handshake_challenge(body)
         if challenge is None:
             return None
-        answer = hmac_sha256(self._keys[0], challenge.encode()).hex()
+        answer = self._keys.current(challenge.encode()).hex()
         return msgspec.json.encode({"challenge": answer})
 
     def delivery_id(self, headers: Headers, body: bytes) -> str | None:
         return EVENT_ID.find(body)
 
     def sign(self, body: bytes, now: float) -> dict[str, str]:
-        return {HEADER: hmac_sha256(self._keys[0], body).hex()}
+        return {HEADER: self._keys.current(body).hex()}
 
 
 def handshake_challenge(body: bytes) -> str | None:

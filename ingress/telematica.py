@@ -20,9 +20,9 @@ from fleetwire.errors import AuthenticationError, ConfigError
 from ingress.sources import Source
 from ingress.verifier import (
     Headers,
+    HmacKeys,
     Verifier,
     header_bytes,
-    hmac_sha256,
     matches_any,
     required_header,
 )
@@ -54,9 +54,12 @@ class TelematicaVerifier(Verifier):
             raise ConfigError(
                 f"{source.where}: telematica needs 'secrets' (the endpoint's whsec_ secret)"
             )
-        self._keys = tuple(
-            signing_key(source.where, index, secret.value)
-            for index, secret in enumerate(source.secrets)
+        self._keys = HmacKeys(
+            (
+                signing_key(source.where, index, secret.value)
+                for index, secret in enumerate(source.secrets)
+            ),
+            "sha256",
         )
 
     def verify(self, headers: Headers, body: bytes, now: float) -> None:
@@ -74,7 +77,7 @@ class TelematicaVerifier(Verifier):
         if not presented:
             raise AuthenticationError("malformed-signature", f"no v1 entry in {family.signature}")
         content = header_bytes(f"{message_id}.{timestamp}.") + body
-        expected = [hmac_sha256(key, content) for key in self._keys]
+        expected = self._keys.digests(content)
         if not any(matches_any(expected, signature) for signature in presented):
             raise AuthenticationError("bad-signature", f"{family.signature} does not match")
 
@@ -91,7 +94,7 @@ class TelematicaVerifier(Verifier):
 
     def _signed(self, message_id: str, body: bytes, now: float) -> dict[str, str]:
         timestamp = str(int(now))
-        digest = hmac_sha256(self._keys[0], f"{message_id}.{timestamp}.".encode() + body)
+        digest = self._keys.current(f"{message_id}.{timestamp}.".encode() + body)
         return {
             SVIX.id: message_id,
             SVIX.timestamp: timestamp,

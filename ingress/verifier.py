@@ -77,6 +77,33 @@ def hmac_sha1(key: bytes, message: bytes) -> bytes:
     return hmac.new(key, message, hashlib.sha1).digest()
 
 
+class HmacKeys:
+    """A source's HMAC keys, each keyed once; the first is the current one.
+
+    `hmac.new` pads and hashes the key again for every message: about half the cost of
+    the HMAC of a 1.4 KB webhook body. A copy of an HMAC keyed in advance skips that.
+    """
+
+    __slots__ = ("_keyed",)
+
+    def __init__(self, keys: Iterable[bytes], digest: str) -> None:
+        self._keyed = tuple(hmac.new(key, digestmod=digest) for key in keys)
+
+    def digests(self, message: bytes) -> list[bytes]:
+        """The message's HMAC under every key, in order."""
+        return [_finished(keyed, message) for keyed in self._keyed]
+
+    def current(self, message: bytes) -> bytes:
+        """The message's HMAC under the current (first) key: what a sender signs with."""
+        return _finished(self._keyed[0], message)
+
+
+def _finished(keyed: hmac.HMAC, message: bytes) -> bytes:
+    mac = keyed.copy()
+    mac.update(message)
+    return mac.digest()
+
+
 def parse_hex_digest(value: str, size: int) -> bytes | None:
     """The `size` bytes of a hex digest (either case); None if it is not one."""
     text = value.strip()

@@ -17,10 +17,10 @@ from ingress.jsonfield import JsonStringField
 from ingress.sources import Source
 from ingress.verifier import (
     Headers,
+    HmacKeys,
     Verifier,
     credential_matches,
     header_bytes,
-    hmac_sha256,
     matches_any,
     required_header,
     secret_keys,
@@ -42,7 +42,7 @@ class ZfScalarVerifier(Verifier):
         super().__init__(source)
         if not source.secrets:
             raise ConfigError(f"{source.where}: zf-scalar needs 'secrets' (the portal's secret)")
-        self._keys = secret_keys(source.secrets)
+        self._keys = HmacKeys(secret_keys(source.secrets), "sha256")
         self._authorization = secret_keys(source.authorization)
 
     def verify(self, headers: Headers, body: bytes, now: float) -> None:
@@ -59,7 +59,7 @@ class ZfScalarVerifier(Verifier):
             raise AuthenticationError(
                 "malformed-signature", "X-SCALAR-Signature is neither a hex nor a base64 SHA-256"
             )
-        expected = [hmac_sha256(key, body) for key in self._keys]
+        expected = self._keys.digests(body)
         if not any(matches_any(expected, digest) for digest in digests):
             raise AuthenticationError("bad-signature", "X-SCALAR-Signature does not match")
 
@@ -67,7 +67,7 @@ class ZfScalarVerifier(Verifier):
         return BATCH_ID.find(body)
 
     def sign(self, body: bytes, now: float) -> dict[str, str]:
-        signed = {SIGNATURE_HEADERS[0]: PREFIX + hmac_sha256(self._keys[0], body).hex()}
+        signed = {SIGNATURE_HEADERS[0]: PREFIX + self._keys.current(body).hex()}
         if self._authorization:
             signed[AUTHORIZATION] = self._authorization[0].decode()
         return signed

@@ -8,9 +8,9 @@ from fleetwire.errors import AuthenticationError, ConfigError
 from ingress.sources import Source
 from ingress.verifier import (
     Headers,
+    HmacKeys,
     Verifier,
     decode_base64,
-    hmac_sha256,
     matches_any,
     required_header,
     secret_keys,
@@ -24,14 +24,14 @@ class ZubieVerifier(Verifier):
         super().__init__(source)
         if not source.secrets:
             raise ConfigError(f"{source.where}: zubie needs 'secrets' (the app secret)")
-        self._keys = secret_keys(source.secrets)
+        self._keys = HmacKeys(secret_keys(source.secrets), "sha256")
 
     def verify(self, headers: Headers, body: bytes, now: float) -> None:
         presented = decode_base64(required_header(headers, HEADER))
-        expected = [hmac_sha256(key, body) for key in self._keys]
+        expected = self._keys.digests(body)
         if not matches_any(expected, presented):
             raise AuthenticationError("bad-signature", "Zubie-Signature does not match")
 
     def sign(self, body: bytes, now: float) -> dict[str, str]:
-        digest = hmac_sha256(self._keys[0], body)
+        digest = self._keys.current(body)
         return {HEADER: base64.b64encode(digest).decode()}

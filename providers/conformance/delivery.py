@@ -13,11 +13,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp import web
+from aiohttp.test_utils import RawTestServer, TestClient
 
 from fleetwire import envelope
 from fleetwire.topics import TopicNames
-from ingress.app import IngressConfig, WebhookHandler, webhook_app
+from ingress.app import IngressConfig, WebhookHandler
 from ingress.verifier import Verifier
 from processors.output import InRecord, OutRecord
 from providers import golden
@@ -74,8 +75,9 @@ async def _post(
     )
     handler = WebhookHandler(config, recorder)
     statuses = []
-    server = TestServer(webhook_app(handler, limit), host="127.0.0.1")
-    async with TestClient(server) as client:
+    server = RawTestServer(handler.dispatch, host="127.0.0.1")
+    client: TestClient[web.BaseRequest, None] = TestClient(server)
+    async with client:
         for body, headers in requests:
             sent = {"Content-Type": "application/json", **headers}
             async with client.post(

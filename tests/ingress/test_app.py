@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
+from aiohttp.test_utils import RawTestServer
 from prometheus_client import REGISTRY
 
 from fleetwire import traceparent
-from ingress.app import IngressConfig, WebhookHandler, webhook_app
+from ingress.app import IngressConfig, WebhookHandler, source_name
 from ingress.publisher import RawPublisher
 from ingress.sources import Source
 from ingress.verifier import Headers, Verifier
@@ -36,7 +36,7 @@ LIMIT = 4096
 class Ingress:
     prefix: str
     url: str
-    server: TestServer
+    server: RawTestServer
 
 
 # The in-process Zubie source's current secret (tests/support/ingress.py), signed with
@@ -49,9 +49,9 @@ def zubie_headers(body: bytes) -> dict[str, str]:
     return {"Zubie-Signature": base64.b64encode(digest).decode(), "Content-Type": "text/plain"}
 
 
-async def serve(config: IngressConfig, publisher: object) -> TestServer:
+async def serve(config: IngressConfig, publisher: object) -> RawTestServer:
     handler = WebhookHandler(config, publisher)  # type: ignore[arg-type]
-    server = TestServer(webhook_app(handler, config.max_body_bytes), host="127.0.0.1")
+    server = RawTestServer(handler.dispatch, host="127.0.0.1")
     await server.start_server()
     return server
 
@@ -143,6 +143,58 @@ def raw_exchange(port: int, request: bytes) -> bytes:
         while b"\r\n\r\n" not in answer and (chunk := sock.recv(65536)):
             answer += chunk
         return answer
+
+
+def expecting(port: int, expect: str, body: bytes) -> tuple[bytes, bytes]:
+    """Send a request's headers with `Expect`; return the first answer, then, after
+    sending the body, the rest."""
+    head = (
+        f"POST /webhooks/zubie HTTP/1.1\r\nHost: x\r\nExpect: {expect}\r\n"
+        f"Zubie-Signature: {zubie_headers(body)['Zubie-Signature']}\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(head)
+        first = sock.recv(65536)
+        if not first.startswith(b"HTTP/1.1 100 "):
+            return first, b""
+        sock.sendall(body)
+        rest = b""
+        while b"accepted" not in rest and (chunk := sock.recv(65536)):
+            rest += chunk
+        return first, rest
+
+
+async def test_expect_100_continue_is_answered_before_the_body(ingress: Ingress) -> None:
+    port = ingress.server.port
+    assert port is not None
+    body = b'{"expect": "continue"}'
+    first, rest = await asyncio.to_thread(expecting, port, "100-continue", body)
+    assert first == b"HTTP/1.1 100 Continue\r\n\r\n"
+    assert rest.startswith(b"HTTP/1.1 200 ")
+    [record] = await read_all(f"{ingress.prefix}.raw.zubie", expect=1)
+    assert record.value == body
+    first, _ = await asyncio.to_thread(expecting, port, "something-else", body)
+    assert first.startswith(b"HTTP/1.1 417 ")
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/webhooks/zubie", "zubie"),
+        ("/webhooks/zubie-main", "zubie-main"),
+        ("/webhooks/", None),
+        ("/webhooks", None),
+        ("/webhooks/zubie/", None),
+        ("/webhooks/zubie/extra", None),
+        ("/webhooks/a{b}", None),
+        ("/webhooks/a%2Fb", "a%2Fb"),  # no source is named so: an unknown source
+        ("/hooks/zubie", None),
+        ("/", None),
+    ],
+)
+def test_only_one_path_segment_after_webhooks_names_a_source(path: str, name: str | None) -> None:
+    assert source_name(path) == name
 
 
 async def test_a_content_length_that_lies_never_reads_past_the_limit(ingress: Ingress) -> None:

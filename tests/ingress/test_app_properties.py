@@ -9,12 +9,12 @@ from dataclasses import dataclass
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
+from aiohttp.test_utils import RawTestServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from multidict import CIMultiDict
 
-from ingress.app import WebhookHandler, webhook_app
+from ingress.app import WebhookHandler
 from ingress.publisher import RawPublisher
 from tests.conftest import RUN_ID
 from tests.support.ingress import AUTH_HEADER_NAMES, SOURCES, create_raw_topics, ingress_config
@@ -42,7 +42,7 @@ sources = st.sampled_from([*SOURCES, "unknown", "zubie-2"])
 @dataclass
 class Live:
     loop: asyncio.AbstractEventLoop
-    server: TestServer
+    server: RawTestServer
     session: aiohttp.ClientSession
 
     def post(self, source: str, body: bytes, headers: CIMultiDict[str]) -> int:
@@ -62,10 +62,10 @@ def live(kafka: str) -> Iterator[Live]:
     loop.run_until_complete(create_raw_topics(kafka, prefix, LIMIT))
     publisher = RawPublisher(connection(kafka), timeout_s=5.0, max_record_bytes=LIMIT + 65536)
 
-    async def start() -> tuple[TestServer, aiohttp.ClientSession]:
+    async def start() -> tuple[RawTestServer, aiohttp.ClientSession]:
         await publisher.start(wait=True)
         handler = WebhookHandler(ingress_config(prefix, max_body_bytes=LIMIT), publisher)
-        server = TestServer(webhook_app(handler, LIMIT), host="127.0.0.1")
+        server = RawTestServer(handler.dispatch, host="127.0.0.1")
         await server.start_server()
         return server, aiohttp.ClientSession()
 

@@ -13,11 +13,11 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
+from aiohttp.test_utils import RawTestServer
 from prometheus_client import REGISTRY
 
 from fleetwire.topics import TopicNames
-from ingress.app import IngressConfig, WebhookHandler, webhook_app
+from ingress.app import IngressConfig, WebhookHandler
 from ingress.publisher import RawPublisher
 from ingress.sources import Secret, Source
 from tests.support.ingress import create_raw_topics
@@ -53,7 +53,7 @@ async def ingress(kafka: str, prefix: str) -> AsyncIterator[Ingress]:
         max_in_flight=8,
     )
     handler = WebhookHandler(config, publisher)
-    server = TestServer(webhook_app(handler, LIMIT), host="127.0.0.1")
+    server = RawTestServer(handler.dispatch, host="127.0.0.1")
     await server.start_server()
     try:
         yield Ingress(prefix, str(server.make_url("/webhooks")))

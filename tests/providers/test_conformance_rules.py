@@ -24,7 +24,6 @@ from ingress.verifier import (
     Headers,
     Verifier,
     decode_base64,
-    hmac_sha256,
     matches_any,
     required_header,
 )
@@ -343,7 +342,7 @@ class AcceptsAnything(ZubieVerifier):
 class IgnoresTheSecondSecret(ZubieVerifier):
     def verify(self, headers: Headers, body: bytes, now: float) -> None:
         presented = decode_base64(required_header(headers, "Zubie-Signature"))
-        if not matches_any([hmac_sha256(self._keys[0], body)], presented):
+        if not matches_any([self._keys.current(body)], presented):
             raise AuthenticationError("bad-signature", "does not match")
 
 
