@@ -6,7 +6,7 @@ records, the offset to commit and the bookkeeping to apply once the batch is com
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -39,15 +39,12 @@ def plan(
     messages: Sequence[Any],
     *,
     position: int | None = None,
-    in_flight: Collection[DeliveryKey] = (),
 ) -> Batch:
     """Transform `messages` (consumed records of `tp`, in offset order) into one batch.
 
     `position` is the consumer's position after them, if known: it is past the transaction
     markers that follow the last record, so committing it leaves no lag of one behind each
-    transaction written to the raw topic (replays write them). `in_flight` are the
-    deliveries of batches still being written: they count as seen, and if they are not
-    committed this batch is dropped with them (processors/inflight.py).
+    transaction written to the raw topic (replays write them).
     """
     next_offset = max(messages[-1].offset + 1, position or 0)
     batch = Batch(tp, provider, next_offset=next_offset, consumed=len(messages))
@@ -56,7 +53,7 @@ def plan(
     for message in messages:  # aiokafka's ConsumerRecord: a `Consumed` as it is
         raw = RawRecord.from_kafka(provider, message.key, message.value, message.headers)
         key = delivery_key(tp.topic, message.key, raw.headers)
-        if key is not None and (key in window or key in in_batch or key in in_flight):
+        if key is not None and (key in window or key in in_batch):
             batch.duplicates += 1
             batch.delivered.append(key)  # seen again: keep it in the window longer
             continue

@@ -127,14 +127,6 @@ class Partitions:
             return []
         return [m for m in messages if m.offset >= next_offset]
 
-    def continues(self, tp: TopicPartition) -> bool:
-        """Whether a batch of `tp` planned while its previous one was written may be sent.
-
-        Only if that one was committed (or there was none): otherwise the partition is
-        pending, resumes from its last commit, and reads these records again.
-        """
-        return tp in self._next
-
     def settle(self, tp: TopicPartition, outcome: Outcome, next_offset: int) -> None:
         if tp not in self._next:
             return

@@ -3,9 +3,8 @@
 The rules that keep output exact live next door: `partitions` decides which records may be
 processed and from where a partition resumes, `delivery` writes and commits (at least once,
 or in transactions), `batch` turns records into output, `dedup` remembers deliveries.
-Each poll is planned while the one before it is written (`inflight` says why that stays
-exact). Polls and rebalances are serialized by one lock: a revocation waits for the
-batches in flight, which finish or, if Kafka does not answer, are abandoned uncommitted.
+Batches and rebalances are serialized by one lock: a revocation waits for the batch in
+flight, which finishes or, if Kafka does not answer, is abandoned uncommitted.
 """
 
 from __future__ import annotations
@@ -27,11 +26,10 @@ from fleetwire.settings import Settings
 from fleetwire.topics import TopicNames
 from fleetwire.writing import internals
 from fleetwire.writing.admission import Admission, started_within
-from processors import inflight, metrics
+from processors import metrics
 from processors.batch import Batch, plan
 from processors.dedup import DedupWindow
 from processors.delivery import AtLeastOnce, Delivery, Outcome, Transactional
-from processors.inflight import InFlight
 from processors.output import Normalizer, Transformer
 from processors.partitions import Partitions
 from processors.trace import HEADER as TRACE_HEADER
@@ -91,7 +89,6 @@ class Worker:
         self._admission = Admission(settings.kafka, "processor", log)
         self._built = False  # the clients below exist once Kafka accepted us (see run)
         self._mode = settings.delivery
-        self._in_flight: InFlight | None = None  # the last poll's batches, being written
 
     def _build(self) -> tuple[AIOKafkaConsumer, Delivery, Partitions]:
         """The clients, from the settings as they are now (a rotated secret file included)."""
@@ -147,16 +144,10 @@ class Worker:
         try:
             while not stop.is_set():
                 poll = self._partitions.poll_started()
-                # With a poll in flight, only what is fetched already: were there none,
-                # waiting for more would hold that poll's bookkeeping back.
-                timeout_ms = 0 if self._in_flight is not None else POLL_TIMEOUT_MS
-                fetched = await self._consumer.getmany(timeout_ms=timeout_ms)
+                fetched = await self._consumer.getmany(timeout_ms=POLL_TIMEOUT_MS)
                 async with self._lock:
                     await self._partitions.prepare()
-                    begun = inflight.now()
-                    batches = await self._plan(fetched, poll)  # while the last poll is written
-                    await self._settle()
-                    self._send([b for b in batches if self._partitions.continues(b.tp)], begun)
+                    await self._process(fetched, poll)
                     self._partitions.observe_lag()
         finally:
             await self._shut_down()
@@ -174,7 +165,6 @@ class Worker:
 
         async def release() -> None:
             async with self._lock:
-                await self._settle()  # the batches in flight, before their partitions go
                 await self._partitions.release_all()
 
         # Leave the group first so the partitions move on at once; nothing is in flight.
@@ -212,7 +202,6 @@ class Worker:
         self._revoking = True  # a stuck batch gives up instead of holding the group back
         try:
             async with self._lock:
-                await self._settle()
                 await self._partitions.revoked(tps, internals.generation(self._consumer))
         finally:
             self._revoking = False
@@ -227,48 +216,31 @@ class Worker:
             log.info("rebalance: no processing for %.3fs, from revocation to assignment", paused)
             self._revoked_at = None
 
-    async def _plan(self, fetched: dict[TopicPartition, list[Any]], poll: int) -> list[Batch]:
-        """Each ready partition's batch of this poll; nothing is written yet."""
+    async def _process(self, fetched: dict[TopicPartition, list[Any]], poll: int) -> None:
+        started = time.perf_counter()
+        started_ns = time.time_ns()
         batches: list[Batch] = []
-        seen = self._in_flight.deliveries if self._in_flight is not None else frozenset()
         for tp, messages in fetched.items():
             fresh = self._partitions.fresh(tp, messages, poll)
             if fresh:
                 provider = self._providers[tp.topic]
                 position = await self._consumer.position(tp)
                 batches.append(
-                    plan(
-                        self._transformer,
-                        self._window,
-                        provider,
-                        tp,
-                        fresh,
-                        position=position,
-                        in_flight=seen,
-                    )
+                    plan(self._transformer, self._window, provider, tp, fresh, position=position)
                 )
                 metrics.CONSUMED.labels(provider).inc(len(fresh))
-        return batches
-
-    def _send(self, batches: list[Batch], started: tuple[float, int]) -> None:
-        if batches:
-            self._in_flight = InFlight.send(self._delivery, batches, *started)
-
-    async def _settle(self) -> None:
-        """Wait for the batches in flight, then apply what each outcome means."""
-        in_flight, self._in_flight = self._in_flight, None
-        if in_flight is None:
+        if not batches:
             return
-        outcomes = await in_flight.outcomes()
-        for batch in in_flight.batches:
+        outcomes = await self._delivery.deliver(batches)
+        for batch in batches:
             outcome = outcomes[batch.tp]
             self._partitions.settle(batch.tp, outcome, batch.next_offset)
             if outcome is Outcome.COMMITTED:
                 self._window.remember(batch.delivered)
                 _observe(batch)
                 if self._spans is not None:
-                    _record_spans(self._spans, batch, in_flight.started_ns)
-        metrics.BATCH_SECONDS.observe(time.perf_counter() - in_flight.started)
+                    _record_spans(self._spans, batch, started_ns)
+        metrics.BATCH_SECONDS.observe(time.perf_counter() - started)
 
 
 def _observe(batch: Batch) -> None:

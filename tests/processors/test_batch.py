@@ -70,23 +70,6 @@ def test_a_delivery_not_yet_committed_is_not_suppressed() -> None:
     assert trip_ids(again.outputs) == ["1000001"]
 
 
-def test_a_delivery_still_being_written_counts_as_seen() -> None:
-    window = DedupWindow(10)
-    first = plan(TRANSFORMER, window, "zubie", TP, messages(raw(trip(1))))
-    # The next poll is planned while `first` is written; if it is not committed, this
-    # batch is dropped with it (Partitions.continues), so counting it as seen is safe.
-    again = plan(
-        TRANSFORMER,
-        window,
-        "zubie",
-        TP,
-        messages(raw(trip(1)), raw(trip(2)), start=11),
-        in_flight=frozenset(first.delivered),
-    )
-    assert trip_ids(again.outputs) == ["1000002"]
-    assert again.duplicates == 1
-
-
 def test_the_same_body_from_two_sources_is_two_deliveries() -> None:
     body = trip(1)
     batch = plan(

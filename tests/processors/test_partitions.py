@@ -133,27 +133,6 @@ async def test_records_of_a_partition_not_owned_are_ignored(partitions: Partitio
     assert partitions.fresh(TP, [Message(1)], poll) == []
 
 
-@pytest.mark.parametrize(
-    ("outcome", "continues"),
-    [(Outcome.COMMITTED, True), (Outcome.RETRY, False), (Outcome.LOST, False)],
-)
-async def test_a_batch_planned_behind_one_in_flight_is_sent_only_if_that_one_committed(
-    world: World, partitions: Partitions, outcome: Outcome, continues: bool
-) -> None:
-    await partitions.assigned([TP])
-    first = partitions.fresh(TP, [Message(42), Message(43)], partitions.poll_started())
-    # The next poll is read and planned while the first batch is being written.
-    second = partitions.fresh(TP, [Message(44)], partitions.poll_started())
-    assert (offsets(first), offsets(second)) == ([42, 43], [44])
-    partitions.settle(TP, outcome, 44)
-    assert partitions.continues(TP) is continues
-    if not continues:  # read again from the last commit once the partition is taken back
-        world.now += 10.0
-        world.events.clear()
-        await partitions.assigned([TP]) if outcome is Outcome.LOST else await partitions.prepare()
-        assert world.events[-1] == ("seek", "3", "42")
-
-
 async def test_a_batch_not_committed_is_retried_from_the_commit_after_a_backoff(
     world: World, partitions: Partitions
 ) -> None:
