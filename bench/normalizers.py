@@ -2,7 +2,12 @@
 
 The samples are those of the drain's mix (handshakes left out), with the raw headers the
 ingress writes. The measuring runs in its own process (bench/normcost.py); with
-`--compare-with` it runs a second time on that commit's normalizers, the same samples.
+`--compare-with` it runs on that commit's normalizers too, the same samples.
+
+Each tree is measured in `ROUNDS` rounds, alternated with the other's, and each
+provider's median round is kept: on a shared VM one pass through a provider's samples
+varied by half between two runs of the same code, the median of alternated rounds by
+far less.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from providers.registry import installed
 
 SCRIPT = Path(normcost.__file__)
 TIMEOUT_S = 300
+ROUNDS = 3
 
 
 def cost_request(run: Run) -> str:
@@ -55,11 +61,26 @@ def measure(stdin: str, tree: Path) -> dict[str, Any]:
     return found
 
 
+def median_rounds(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per provider, its median round's figures, with every round's CPU per record."""
+    merged: dict[str, Any] = {}
+    for provider in rounds[0]:
+        each = sorted((r[provider] for r in rounds), key=lambda f: f["cpu_us_per_record"])
+        merged[provider] = {
+            **each[(len(each) - 1) // 2],
+            "cpu_us_rounds": [r[provider]["cpu_us_per_record"] for r in rounds],
+        }
+    return merged
+
+
 def normalizers(run: Run, tree: Path | None = None) -> dict[str, Any]:
     stdin = cost_request(run)
-    result: dict[str, Any] = {"providers": measure(stdin, services.ROOT)}
-    if tree is not None:
-        result["before"] = measure(stdin, tree)
+    trees = {"providers": services.ROOT, **({"before": tree} if tree is not None else {})}
+    rounds: dict[str, list[dict[str, Any]]] = {name: [] for name in trees}
+    for _ in range(ROUNDS):
+        for name, where in trees.items():
+            rounds[name].append(measure(stdin, where))
+    result: dict[str, Any] = {name: median_rounds(found) for name, found in rounds.items()}
     say(
         "normalizers, CPU us per record: "
         + ", ".join(f"{p} {f['cpu_us_per_record']:.1f}" for p, f in result["providers"].items())

@@ -57,3 +57,27 @@ def test_the_measuring_process_reports_every_provider_asked_about() -> None:
 def test_a_failing_measurement_says_why() -> None:
     with pytest.raises(RuntimeError, match="measuring the normalizers failed"):
         normalizers.measure("not json", ROOT)
+
+
+def test_each_provider_keeps_its_median_round_and_every_rounds_figure() -> None:
+    rounds = [
+        {
+            "a": {"records": 3, "cpu_us_per_record": 30.0},
+            "b": {"records": 2, "cpu_us_per_record": 5.0},
+        },
+        {
+            "a": {"records": 3, "cpu_us_per_record": 10.0},
+            "b": {"records": 2, "cpu_us_per_record": 7.0},
+        },
+        {
+            "a": {"records": 3, "cpu_us_per_record": 20.0},
+            "b": {"records": 2, "cpu_us_per_record": 6.0},
+        },
+    ]
+    merged = normalizers.median_rounds(rounds)
+    assert merged["a"] == {
+        "records": 3,
+        "cpu_us_per_record": 20.0,
+        "cpu_us_rounds": [30.0, 10.0, 20.0],
+    }
+    assert merged["b"]["cpu_us_per_record"] == 6.0
