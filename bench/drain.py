@@ -98,6 +98,23 @@ def preload(
     return Backlog(prefix, [topics.raw(p) for p in providers], volume, providers, expected)
 
 
+def start_processor(
+    run: Run, prefix: str, mode: str, name: str, tree: Path | None = None
+) -> services.Service:
+    """One `fleetwire process` (of commit `tree`, if given) over the topics of `prefix`,
+    logging to `<name>.log`."""
+    extra = {} if tree is None else {"PYTHONPATH": str(tree)}
+    env = services.fleetwire_env(
+        run.bootstrap,
+        prefix,
+        run.sources_path,
+        FLEETWIRE_DELIVERY=mode,
+        FLEETWIRE_ADMIN_PORT=str(free_port()),
+        **extra,
+    )
+    return services.fleetwire(name, ["process"], env, run.file(f"{name}.log"))
+
+
 def processor(
     run: Run,
     backlog: Backlog,
@@ -109,23 +126,10 @@ def processor(
 ) -> dict[str, Any]:
     """`processes` times `fleetwire process` (of commit `tree`, if given) in one consumer group
     over the backlog; CPU is summed over them."""
-    extra = {} if tree is None else {"PYTHONPATH": str(tree)}
     names = [name] if processes == 1 else [f"{name}-{i}" for i in range(1, processes + 1)]
-
-    def start(member: str) -> services.Service:
-        env = services.fleetwire_env(
-            run.bootstrap,
-            backlog.prefix,
-            run.sources_path,
-            FLEETWIRE_DELIVERY=mode,
-            FLEETWIRE_ADMIN_PORT=str(free_port()),
-            **extra,
-        )
-        return services.fleetwire(member, ["process"], env, run.file(f"{member}.log"))
-
     started: list[services.Service] = []
     try:
-        started.extend(start(member) for member in names)
+        started.extend(start_processor(run, backlog.prefix, mode, member, tree) for member in names)
         # the members' logs tell wall-clock times; the samples count from the first start
         wall_at_start = time.time() - (time.monotonic() - started[0].started)
         progress = uvloop.run(

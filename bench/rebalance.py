@@ -19,7 +19,6 @@ import uvloop
 
 from bench import drain, services
 from bench.context import Run, say
-from localkafka.ports import free_port
 
 JOIN_AT = 0.2  # share of the backlog committed before the second process starts
 MODE = "exactly-once"
@@ -72,18 +71,9 @@ def rebalance(run: Run, tree: Path | None = None, label: str = "rebalance") -> d
     records = run.options.rebalance_records
     period = drain.mix_period(run)
     backlog = drain.preload(run, period, label, records)
-    extra = {} if tree is None else {"PYTHONPATH": str(tree)}
 
     def start(name: str) -> services.Service:
-        env = services.fleetwire_env(
-            run.bootstrap,
-            backlog.prefix,
-            run.sources_path,
-            FLEETWIRE_DELIVERY=MODE,
-            FLEETWIRE_ADMIN_PORT=str(free_port()),
-            **extra,
-        )
-        return services.fleetwire(name, ["process"], env, run.file(f"{name}.log"))
+        return drain.start_processor(run, backlog.prefix, MODE, name, tree)
 
     first = start(f"{label}-first")
     second: list[services.Service] = []
