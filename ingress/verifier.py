@@ -68,15 +68,6 @@ class Verifier(ABC):
         return self.sign(body, now)
 
 
-def hmac_sha256(key: bytes, message: bytes) -> bytes:
-    return hmac.new(key, message, hashlib.sha256).digest()
-
-
-def hmac_sha1(key: bytes, message: bytes) -> bytes:
-    # SHA-1 because the providers that use it (Motive, Enode) sign with nothing else.
-    return hmac.new(key, message, hashlib.sha1).digest()
-
-
 class HmacKeys:
     """A source's HMAC keys, each keyed once; the first is the current one.
 
